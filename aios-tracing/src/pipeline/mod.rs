@@ -1,0 +1,160 @@
+//! From `span.end()` to the exporters: a bounded queue the application
+//! thread pushes into without waiting, and a worker thread (with its own
+//! tokio runtime) that batches and exports.
+//!
+//! The worker owning its runtime is what keeps export independent of the
+//! application's: it works from a plain `fn main`, under any tokio runtime
+//! flavour, and shutdown can't deadlock on a runtime the application is
+//! blocking.
+
+mod size;
+mod worker;
+
+use crate::diagnostics::RateLimited;
+use crate::stats::{Counters, ExportStats};
+use opentelemetry::Context;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+pub(crate) use worker::{Sinks, WorkerConfig};
+
+/// Spans waiting for the worker.
+#[derive(Debug, Default)]
+struct Queue {
+    spans: VecDeque<(SpanData, usize)>,
+    bytes: usize,
+}
+
+#[derive(Debug)]
+pub(crate) struct Shared {
+    queue: Mutex<Queue>,
+    max_spans: usize,
+    max_bytes: usize,
+    /// Queue length at which the worker is woken without waiting for its timer.
+    wake_at: usize,
+    wake: tokio::sync::Notify,
+    closed: AtomicBool,
+    pub(crate) counters: Counters,
+}
+
+static QUEUE_FULL: RateLimited = RateLimited::new();
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn push(&self, span: SpanData) {
+        Counters::add(&self.counters.ended, 1);
+        let bytes = size::estimate(&span);
+        let mut queue = self.lock();
+        if self.closed.load(Ordering::Relaxed)
+            || queue.spans.len() >= self.max_spans
+            || queue.bytes + bytes > self.max_bytes
+        {
+            drop(queue);
+            Counters::add(&self.counters.dropped, 1);
+            Counters::add(&self.counters.dropped_queue_full, 1);
+            QUEUE_FULL.warn(|suppressed| {
+                tracing::warn!(
+                    target: "aios_tracing",
+                    suppressed,
+                    max_spans = self.max_spans,
+                    max_bytes = self.max_bytes,
+                    "span export queue is full (collector slow or down?); dropping spans"
+                );
+            });
+            return;
+        }
+        queue.bytes += bytes;
+        queue.spans.push_back((span, bytes));
+        let len = queue.spans.len();
+        drop(queue);
+        if len >= self.wake_at {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Takes up to `max` spans off the queue.
+    pub(crate) fn take(&self, max: usize) -> Vec<SpanData> {
+        let mut queue = self.lock();
+        let n = max.min(queue.spans.len());
+        let mut freed = 0;
+        let batch = queue
+            .spans
+            .drain(..n)
+            .map(|(span, bytes)| {
+                freed += bytes;
+                span
+            })
+            .collect();
+        queue.bytes -= freed;
+        batch
+    }
+
+    pub(crate) fn queued(&self) -> usize {
+        self.lock().spans.len()
+    }
+}
+
+/// The `SpanProcessor` installed on the provider, plus the worker's handle.
+#[derive(Debug)]
+pub(crate) struct Pipeline {
+    shared: Arc<Shared>,
+    worker: worker::Handle,
+}
+
+impl Pipeline {
+    pub(crate) fn start(config: WorkerConfig, sinks: Sinks) -> std::io::Result<Pipeline> {
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue::default()),
+            max_spans: config.max_queue_size,
+            max_bytes: config.max_queue_bytes,
+            wake_at: if config.use_batch { config.max_export_batch_size } else { 1 },
+            wake: tokio::sync::Notify::new(),
+            closed: AtomicBool::new(false),
+            counters: Counters::default(),
+        });
+        let worker = worker::spawn(Arc::clone(&shared), config, sinks)?;
+        Ok(Pipeline { shared, worker })
+    }
+
+    pub(crate) fn stats_source(&self) -> Arc<Shared> {
+        Arc::clone(&self.shared)
+    }
+
+    fn flush(&self, timeout: Duration) -> OTelSdkResult {
+        self.worker.flush(timeout)
+    }
+}
+
+impl Shared {
+    pub(crate) fn stats(&self) -> ExportStats {
+        self.counters.snapshot()
+    }
+}
+
+impl SpanProcessor for Pipeline {
+    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
+
+    fn on_end(&self, span: SpanData) {
+        if span.span_context.is_sampled() {
+            self.shared.push(span);
+        }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.flush(Duration::from_secs(5))
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        if self.shared.closed.swap(true, Ordering::AcqRel) {
+            return Err(OTelSdkError::AlreadyShutdown);
+        }
+        self.worker.shutdown(timeout)
+    }
+}

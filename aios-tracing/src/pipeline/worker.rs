@@ -1,0 +1,261 @@
+//! The export worker: one thread, one current-thread tokio runtime, a few
+//! export requests in flight at a time.
+
+use super::Shared;
+use crate::console::Console;
+use crate::diagnostics::RateLimited;
+use crate::export::{OtlpExporter, PreparedOtlp};
+use crate::stats::Counters;
+use opentelemetry::Context;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::trace::SpanData;
+use std::collections::HashMap;
+use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::{JoinHandle, ThreadId};
+use std::time::Duration;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::task::{Id, JoinSet};
+use tokio::time::{sleep_until, Instant};
+
+/// Knobs of the worker, resolved from [`Config`](crate::Config).
+#[derive(Debug, Clone)]
+pub(crate) struct WorkerConfig {
+    pub(crate) use_batch: bool,
+    pub(crate) max_queue_size: usize,
+    pub(crate) max_queue_bytes: usize,
+    pub(crate) max_export_batch_size: usize,
+    pub(crate) scheduled_delay: Duration,
+    pub(crate) max_concurrent_exports: usize,
+}
+
+/// Where spans go. The OTLP exporter is only prepared here: its connection
+/// is made inside the worker's runtime.
+#[derive(Debug, Default)]
+pub(crate) struct Sinks {
+    pub(crate) otlp: Option<PreparedOtlp>,
+    pub(crate) console: Option<Console>,
+}
+
+enum Command {
+    Flush(SyncSender<bool>),
+    Shutdown(Instant, SyncSender<bool>),
+}
+
+#[derive(Debug)]
+pub(super) struct Handle {
+    commands: UnboundedSender<Command>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    thread_id: ThreadId,
+}
+
+static EXPORT_FAILED: RateLimited = RateLimited::new();
+
+pub(super) fn spawn(shared: Arc<Shared>, config: WorkerConfig, sinks: Sinks) -> std::io::Result<Handle> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (commands, receiver) = unbounded_channel();
+    let thread = std::thread::Builder::new()
+        .name("aios-tracing-export".into())
+        .spawn(move || {
+            // Nothing the exporter does (HTTP, gRPC, DNS) may produce spans
+            // of its own: they would be spans about exporting spans.
+            let _suppressed = Context::enter_telemetry_suppressed_scope();
+            runtime.block_on(run(shared, config, sinks, receiver));
+        })?;
+    Ok(Handle {
+        commands,
+        thread_id: thread.thread().id(),
+        thread: Mutex::new(Some(thread)),
+    })
+}
+
+impl Handle {
+    fn request(&self, make: impl FnOnce(SyncSender<bool>) -> Command, timeout: Duration) -> OTelSdkResult {
+        if std::thread::current().id() == self.thread_id {
+            return Err(OTelSdkError::InternalFailure(
+                "flush called from the export thread itself".into(),
+            ));
+        }
+        let (tx, rx) = sync_channel(1);
+        if self.commands.send(make(tx)).is_err() {
+            return Err(OTelSdkError::AlreadyShutdown);
+        }
+        match rx.recv_timeout(timeout) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(OTelSdkError::InternalFailure(
+                "some spans could not be exported (counted as dropped)".into(),
+            )),
+            Err(RecvTimeoutError::Timeout) => Err(OTelSdkError::Timeout(timeout)),
+            Err(RecvTimeoutError::Disconnected) => Err(OTelSdkError::AlreadyShutdown),
+        }
+    }
+
+    pub(super) fn flush(&self, timeout: Duration) -> OTelSdkResult {
+        self.request(Command::Flush, timeout)
+    }
+
+    pub(super) fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
+        let deadline = Instant::now() + timeout;
+        let result = self.request(|tx| Command::Shutdown(deadline, tx), timeout + Duration::from_millis(250));
+        let thread = self.thread.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(thread) = thread {
+            // The worker replies as its last act, so joining is quick once it
+            // answered; after a timeout it ends on its own deadline instead.
+            if !matches!(result, Err(OTelSdkError::Timeout(_))) && thread.thread().id() != std::thread::current().id() {
+                let _ = thread.join();
+            }
+        }
+        result
+    }
+}
+
+struct Worker {
+    shared: Arc<Shared>,
+    config: WorkerConfig,
+    otlp: Option<Arc<OtlpExporter>>,
+    console: Option<Console>,
+    in_flight: JoinSet<Result<(), String>>,
+    in_flight_sizes: HashMap<Id, u64>,
+    /// Whether everything since the last flush reply was delivered.
+    all_delivered: bool,
+}
+
+async fn run(shared: Arc<Shared>, config: WorkerConfig, sinks: Sinks, mut commands: UnboundedReceiver<Command>) {
+    let mut worker = Worker {
+        otlp: sinks.otlp.map(|prepared| Arc::new(prepared.start())),
+        console: sinks.console,
+        shared,
+        config,
+        in_flight: JoinSet::new(),
+        in_flight_sizes: HashMap::new(),
+        all_delivered: true,
+    };
+    let delay = worker.config.scheduled_delay;
+    let mut next_tick = Instant::now() + delay;
+    let mut flushes: Vec<SyncSender<bool>> = Vec::new();
+    let mut shutdown: Option<(Instant, SyncSender<bool>)> = None;
+    let mut tick = false;
+    loop {
+        let draining = tick || !flushes.is_empty() || shutdown.is_some() || !worker.config.use_batch;
+        worker.dispatch(draining);
+        tick = false;
+        if (!flushes.is_empty() || shutdown.is_some()) && worker.idle() {
+            let delivered = std::mem::replace(&mut worker.all_delivered, true);
+            for reply in flushes.drain(..) {
+                let _ = reply.send(delivered);
+            }
+            if let Some((_, reply)) = shutdown.take() {
+                worker.close();
+                let _ = reply.send(delivered);
+                return;
+            }
+        }
+        let shutdown_deadline = shutdown.as_ref().map(|(deadline, _)| *deadline);
+        tokio::select! {
+            () = worker.shared.wake.notified() => {}
+            () = sleep_until(next_tick) => {
+                tick = true;
+                next_tick = Instant::now() + delay;
+            }
+            Some(done) = worker.in_flight.join_next_with_id(), if !worker.in_flight.is_empty() => {
+                worker.account(done);
+            }
+            command = commands.recv(), if shutdown.is_none() => match command {
+                Some(Command::Flush(reply)) => flushes.push(reply),
+                Some(Command::Shutdown(deadline, reply)) => shutdown = Some((deadline, reply)),
+                // The handle is gone without a shutdown: deliver what is queued, briefly.
+                None => {
+                    let (tx, _rx) = sync_channel(1);
+                    shutdown = Some((Instant::now() + Duration::from_secs(5), tx));
+                }
+            },
+            () = sleep_until(shutdown_deadline.unwrap_or(next_tick)), if shutdown_deadline.is_some() => {
+                worker.abandon().await;
+                let (_, reply) = shutdown.take().expect("deadline implies shutdown");
+                for flush in flushes.drain(..) {
+                    let _ = flush.send(false);
+                }
+                worker.close();
+                let _ = reply.send(false);
+                return;
+            }
+        }
+    }
+}
+
+impl Worker {
+    fn idle(&self) -> bool {
+        self.in_flight.is_empty() && self.shared.queued() == 0
+    }
+
+    /// Starts exports for full batches, or for everything when `draining`.
+    fn dispatch(&mut self, draining: bool) {
+        let batch_size = self.config.max_export_batch_size;
+        while self.in_flight.len() < self.config.max_concurrent_exports {
+            let queued = self.shared.queued();
+            if queued == 0 || (!draining && queued < batch_size) {
+                break;
+            }
+            let batch = self.shared.take(batch_size);
+            self.send(batch);
+        }
+    }
+
+    fn send(&mut self, batch: Vec<SpanData>) {
+        let n = batch.len() as u64;
+        if let Some(console) = &mut self.console {
+            console.print(&batch);
+        }
+        match &self.otlp {
+            Some(otlp) => {
+                let otlp = Arc::clone(otlp);
+                let handle = self.in_flight.spawn(async move { otlp.export(batch).await });
+                self.in_flight_sizes.insert(handle.id(), n);
+            }
+            None => Counters::add(&self.shared.counters.exported, n),
+        }
+    }
+
+    fn account(&mut self, done: Result<(Id, Result<(), String>), tokio::task::JoinError>) {
+        let (id, outcome) = match done {
+            Ok((id, outcome)) => (id, outcome),
+            Err(join_error) => (join_error.id(), Err(format!("export task failed: {join_error}"))),
+        };
+        let n = self.in_flight_sizes.remove(&id).unwrap_or(0);
+        let counters = &self.shared.counters;
+        match outcome {
+            Ok(()) => Counters::add(&counters.exported, n),
+            Err(error) => {
+                self.all_delivered = false;
+                Counters::add(&counters.dropped, n);
+                Counters::add(&counters.failed_requests, 1);
+                EXPORT_FAILED.warn(|suppressed| {
+                    tracing::warn!(
+                        target: "aios_tracing",
+                        spans = n,
+                        suppressed,
+                        "span export failed, spans dropped: {error}"
+                    );
+                });
+            }
+        }
+    }
+
+    /// Shutdown's deadline passed: whatever is still queued or in flight is dropped.
+    async fn abandon(&mut self) {
+        self.in_flight.abort_all();
+        while let Some(done) = self.in_flight.join_next_with_id().await {
+            self.account(done);
+        }
+        let left = self.shared.take(usize::MAX).len() as u64;
+        Counters::add(&self.shared.counters.dropped, left);
+    }
+
+    fn close(&mut self) {
+        if let Some(console) = &mut self.console {
+            console.finish();
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! The process-wide "which SDK is active" record.
+//!
+//! Code without a [`TracingSdk`](crate::TracingSdk) handle (`#[trace]`,
+//! `Span::builder`, integrations) finds its tracer here. A generation
+//! number changes on every install and uninstall, so call sites can cache a
+//! tracer and notice with one atomic load when the cache went stale.
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::InstrumentationScope;
+use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+
+struct Active {
+    generation: u64,
+    provider: SdkTracerProvider,
+    default_tracer: SdkTracer,
+}
+
+static ACTIVE: RwLock<Option<Arc<Active>>> = RwLock::new(None);
+/// 0 while nothing is installed; otherwise the installed SDK's generation.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
+
+/// Makes `provider` the active one; returns its generation.
+pub(crate) fn install(provider: SdkTracerProvider, default_tracer: SdkTracer) -> u64 {
+    let generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed);
+    let active = Arc::new(Active {
+        generation,
+        provider,
+        default_tracer,
+    });
+    *ACTIVE.write().unwrap_or_else(PoisonError::into_inner) = Some(active);
+    GENERATION.store(generation, Ordering::Release);
+    generation
+}
+
+/// Forgets the active SDK if it is still `generation` (a newer `init` wins).
+pub(crate) fn uninstall(generation: u64) {
+    let mut active = ACTIVE.write().unwrap_or_else(PoisonError::into_inner);
+    if active.as_ref().is_some_and(|a| a.generation == generation) {
+        *active = None;
+        GENERATION.store(0, Ordering::Release);
+    }
+}
+
+/// The active generation, 0 when no SDK is active.
+#[inline]
+pub(crate) fn generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
+}
+
+fn active() -> Option<Arc<Active>> {
+    if generation() == 0 {
+        return None;
+    }
+    ACTIVE
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+}
+
+/// The active SDK's own tracer (scope = the service name).
+pub(crate) fn default_tracer() -> Option<SdkTracer> {
+    active().map(|a| a.default_tracer.clone())
+}
+
+/// A tracer for an instrumentation scope, with the generation it belongs to.
+pub(crate) fn tracer(name: &'static str, version: &'static str) -> Option<(u64, SdkTracer)> {
+    let active = active()?;
+    let scope = InstrumentationScope::builder(name)
+        .with_version(version)
+        .build();
+    Some((active.generation, active.provider.tracer_with_scope(scope)))
+}

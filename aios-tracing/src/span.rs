@@ -1,0 +1,401 @@
+//! Spans as users hold them: [`Span`] (a handle you end), [`SpanGuard`]
+//! (current until dropped, ends then), and [`SpanBuilder`] to make either.
+
+use crate::attributes::{self, IntoKeyValue};
+use crate::{exception, registry};
+use opentelemetry::trace::{
+    Link, SpanContext, SpanKind, SpanRef, Status, TraceContextExt, Tracer as _,
+};
+use opentelemetry::{Context, ContextGuard, Key, KeyValue, Value};
+use opentelemetry_sdk::trace::SdkTracer;
+use std::borrow::Cow;
+use std::fmt;
+
+/// A handle to one span. Cloning is cheap and every clone refers to the same span.
+///
+/// The span ends when [`end`](Span::end) is called, or when the last handle
+/// (and any [`Context`] carrying it) is dropped.
+///
+/// ```
+/// use aios_tracing::Span;
+/// let span = Span::builder("work").attribute("step", 1).start();
+/// span.add_event("cache.miss", [("key", "user:123")]);
+/// span.set_attributes([("http.method", "GET")]);
+/// span.end();
+/// ```
+#[derive(Clone)]
+pub struct Span {
+    cx: Context,
+}
+
+impl fmt::Debug for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sc = self.span_context();
+        f.debug_struct("Span")
+            .field("trace_id", &sc.trace_id())
+            .field("span_id", &sc.span_id())
+            .field("sampled", &sc.is_sampled())
+            .finish()
+    }
+}
+
+impl Span {
+    /// Starts describing a span named `name`, using the active SDK's tracer.
+    pub fn builder(name: impl Into<Cow<'static, str>>) -> SpanBuilder {
+        SpanBuilder::new(name.into(), None)
+    }
+
+    /// The span current on this thread (a no-op span when there is none).
+    pub fn current() -> Span {
+        Span { cx: Context::current() }
+    }
+
+    /// A span that records nothing, for code paths that need a `Span` value.
+    pub fn none() -> Span {
+        Span { cx: Context::new() }
+    }
+
+    /// Wraps a context; its active span is the one this handle refers to.
+    pub fn from_context(cx: Context) -> Span {
+        Span { cx }
+    }
+
+    /// The context carrying this span: pass it to other tasks, or use it as
+    /// a parent with [`SpanBuilder::parent`].
+    pub fn context(&self) -> &Context {
+        &self.cx
+    }
+
+    fn span_ref(&self) -> SpanRef<'_> {
+        self.cx.span()
+    }
+
+    /// Trace id, span id, flags and trace state.
+    pub fn span_context(&self) -> SpanContext {
+        self.span_ref().span_context().clone()
+    }
+
+    /// `false` for spans that were not sampled (or after `end`): recording
+    /// on them is a no-op, and callers can skip computing attributes.
+    pub fn is_recording(&self) -> bool {
+        self.span_ref().is_recording()
+    }
+
+    /// Sets one attribute.
+    pub fn set_attribute(&self, key: impl Into<Key>, value: impl Into<Value>) {
+        let span = self.span_ref();
+        if span.is_recording() {
+            span.set_attribute(KeyValue::new(key, value));
+        }
+    }
+
+    /// Sets several attributes: `[("user.id", "u1")]`, or [`KeyValue`]s.
+    pub fn set_attributes<I>(&self, attributes: I)
+    where
+        I: IntoIterator,
+        I::Item: IntoKeyValue,
+    {
+        let span = self.span_ref();
+        if span.is_recording() {
+            span.set_attributes(attributes.into_iter().map(IntoKeyValue::into_key_value));
+        }
+    }
+
+    /// Adds a timestamped event with attributes.
+    ///
+    /// ```
+    /// use aios_tracing::{Span, Value};
+    /// let span = Span::builder("checkout").start();
+    /// span.add_event("payment.started", [("amount", Value::from(1499)), ("currency", "INR".into())]);
+    /// ```
+    pub fn add_event<I>(&self, name: impl Into<Cow<'static, str>>, attributes: I)
+    where
+        I: IntoIterator,
+        I::Item: IntoKeyValue,
+    {
+        let span = self.span_ref();
+        if span.is_recording() {
+            span.add_event(name, attributes::collect(attributes));
+        }
+    }
+
+    /// Records `error` as an `exception` event (`exception.type`,
+    /// `exception.message`, and `exception.stacktrace` when
+    /// `RUST_BACKTRACE` is on) and sets status ERROR.
+    ///
+    /// ```
+    /// use aios_tracing::Span;
+    /// let span = Span::builder("parse").start();
+    /// if let Err(e) = "x".parse::<u8>() {
+    ///     span.record_exception(&e);
+    /// }
+    /// ```
+    pub fn record_exception<E: std::error::Error + ?Sized>(&self, error: &E) {
+        self.record_exception_with(error, std::iter::empty::<KeyValue>());
+    }
+
+    /// [`record_exception`](Span::record_exception) plus extra event
+    /// attributes, like Python's `record_exception(span, e, stage="parse")`.
+    pub fn record_exception_with<E, I>(&self, error: &E, attributes: I)
+    where
+        E: std::error::Error + ?Sized,
+        I: IntoIterator,
+        I::Item: IntoKeyValue,
+    {
+        let span = self.span_ref();
+        if span.is_recording() {
+            exception::record(
+                &span,
+                std::any::type_name::<E>(),
+                &error.to_string(),
+                exception::backtrace(),
+                attributes::collect(attributes),
+            );
+        }
+    }
+
+    /// Records an exception from its parts, for errors that are not
+    /// `std::error::Error` values; sets status ERROR.
+    pub fn record_exception_parts<I>(
+        &self,
+        exception_type: &str,
+        message: &str,
+        stacktrace: Option<String>,
+        attributes: I,
+    ) where
+        I: IntoIterator,
+        I::Item: IntoKeyValue,
+    {
+        let span = self.span_ref();
+        if span.is_recording() {
+            let extra = attributes::collect(attributes);
+            exception::record(&span, exception_type, message, stacktrace, extra);
+        }
+    }
+
+    /// Sets status ERROR with a description, without an exception event.
+    pub fn set_error(&self, description: impl Into<Cow<'static, str>>) {
+        self.span_ref().set_status(Status::error(description));
+    }
+
+    /// Sets status OK (final: later errors no longer change it).
+    pub fn set_ok(&self) {
+        self.span_ref().set_status(Status::Ok);
+    }
+
+    /// Renames the span.
+    pub fn update_name(&self, name: impl Into<Cow<'static, str>>) {
+        self.span_ref().update_name(name);
+    }
+
+    /// A link to this span, for another span's [`SpanBuilder::link`].
+    pub fn link(&self) -> Link {
+        Link::with_context(self.span_context())
+    }
+
+    /// Makes this span current on this thread until the guard drops.
+    /// The guard is `!Send`: never hold it across `.await`; use
+    /// [`FutureExt::in_span`](crate::FutureExt::in_span) for futures.
+    pub fn enter(&self) -> ContextGuard {
+        self.cx.clone().attach()
+    }
+
+    /// Ends the span now.
+    pub fn end(&self) {
+        self.span_ref().end();
+    }
+}
+
+/// A span made current on this thread; it ends when the guard drops.
+///
+/// A panic unwinding through the guard is recorded as an exception with
+/// status ERROR before the span ends. Dereferences to [`Span`].
+///
+/// ```
+/// use aios_tracing::Span;
+/// {
+///     let span = Span::builder("io.read").attribute("file", "/tmp/data").entered();
+///     span.add_event("opened", [("bytes", 42)]);
+/// } // ends here
+/// ```
+pub struct SpanGuard {
+    span: Span,
+    record_panics: bool,
+    _attached: ContextGuard,
+}
+
+impl fmt::Debug for SpanGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SpanGuard").field(&self.span).finish()
+    }
+}
+
+impl std::ops::Deref for SpanGuard {
+    type Target = Span;
+    fn deref(&self) -> &Span {
+        &self.span
+    }
+}
+
+impl Drop for SpanGuard {
+    fn drop(&mut self) {
+        if self.record_panics && std::thread::panicking() {
+            // The payload is out of reach from `Drop`; `#[trace]` and `span!`
+            // catch the unwind instead and record the message.
+            exception::record_panic(&self.span.span_ref(), None);
+        }
+        self.span.end();
+    }
+}
+
+impl SpanGuard {
+    /// The span this guard keeps current.
+    pub fn span(&self) -> &Span {
+        &self.span
+    }
+}
+
+/// Describes a span before starting it.
+///
+/// ```
+/// use aios_tracing::{Span, SpanKind};
+/// let parent = Span::builder("parent").start();
+/// let child = Span::builder("child")
+///     .kind(SpanKind::Client)
+///     .attributes([("db.system", "postgresql")])
+///     .parent(parent.context())
+///     .link(parent.link())
+///     .start();
+/// child.end();
+/// parent.end();
+/// ```
+#[must_use = "a span builder does nothing until started"]
+pub struct SpanBuilder {
+    name: Cow<'static, str>,
+    tracer: Option<SdkTracer>,
+    kind: SpanKind,
+    attributes: Vec<KeyValue>,
+    links: Vec<Link>,
+    parent: Option<Context>,
+    record_panics: bool,
+}
+
+impl fmt::Debug for SpanBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SpanBuilder")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("attributes", &self.attributes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SpanBuilder {
+    pub(crate) fn new(name: Cow<'static, str>, tracer: Option<SdkTracer>) -> Self {
+        SpanBuilder {
+            name,
+            tracer,
+            kind: SpanKind::Internal,
+            attributes: Vec::new(),
+            links: Vec::new(),
+            parent: None,
+            record_panics: true,
+        }
+    }
+
+    /// Span kind (default `Internal`).
+    pub fn kind(mut self, kind: SpanKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// Adds one attribute.
+    pub fn attribute(mut self, key: impl Into<Key>, value: impl Into<Value>) -> Self {
+        self.attributes.push(KeyValue::new(key, value));
+        self
+    }
+
+    /// Adds attributes.
+    pub fn attributes<I>(mut self, attributes: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: IntoKeyValue,
+    {
+        self.attributes
+            .extend(attributes.into_iter().map(IntoKeyValue::into_key_value));
+        self
+    }
+
+    /// Adds a link (see [`link_current_span`](crate::link_current_span)).
+    pub fn link(mut self, link: Link) -> Self {
+        self.links.push(link);
+        self
+    }
+
+    /// Adds links; `None`s are skipped, so `link_current_span()` fits directly.
+    pub fn links(mut self, links: impl IntoIterator<Item = impl Into<Option<Link>>>) -> Self {
+        self.links.extend(links.into_iter().filter_map(Into::into));
+        self
+    }
+
+    /// Parent context (default: the current one). Pass an extracted
+    /// context to continue a remote trace.
+    pub fn parent(mut self, parent: &Context) -> Self {
+        self.parent = Some(parent.clone());
+        self
+    }
+
+    /// Start a new trace, ignoring the current span.
+    pub fn root(mut self) -> Self {
+        self.parent = Some(Context::new());
+        self
+    }
+
+    /// Whether a [`SpanGuard`] records a panic unwinding through it (default `true`).
+    pub fn record_exceptions(mut self, record: bool) -> Self {
+        self.record_panics = record;
+        self
+    }
+
+    /// Starts the span without making it current; you end it.
+    pub fn start(self) -> Span {
+        let parent = self.parent.unwrap_or_else(Context::current);
+        let Some(tracer) = self.tracer.or_else(registry::default_tracer) else {
+            // No SDK: a non-recording span that still carries the parent's
+            // ids, so propagation keeps working.
+            let inherited = parent.span().span_context().clone();
+            return Span {
+                cx: parent.with_remote_span_context(inherited),
+            };
+        };
+        let mut builder = tracer.span_builder(self.name).with_kind(self.kind);
+        if !self.attributes.is_empty() {
+            builder = builder.with_attributes(self.attributes);
+        }
+        if !self.links.is_empty() {
+            builder = builder.with_links(self.links);
+        }
+        let span = builder.start_with_context(&tracer, &parent);
+        Span {
+            cx: parent.with_span(span),
+        }
+    }
+
+    /// Starts the span and makes it current until the guard drops.
+    pub fn entered(self) -> SpanGuard {
+        let record_panics = self.record_panics;
+        let span = self.start();
+        let attached = span.cx.clone().attach();
+        SpanGuard {
+            span,
+            record_panics,
+            _attached: attached,
+        }
+    }
+
+    /// Runs `f` inside the span and ends it; a panic in `f` is recorded.
+    pub fn in_scope<R>(self, f: impl FnOnce(&Span) -> R) -> R {
+        let guard = self.entered();
+        f(&guard.span)
+    }
+}

@@ -1,0 +1,63 @@
+//! Counters of what happened to the spans, exposed on the SDK handle.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A snapshot of the export counters.
+///
+/// Every span that ended while the SDK was running is, once the queue has
+/// drained, either `exported` or `dropped`:
+/// `ended == exported + dropped + queued`.
+///
+/// ```
+/// use aios_tracing::ExportStats;
+/// let stats = ExportStats::default();
+/// assert_eq!(stats.ended, stats.exported + stats.dropped + stats.queued);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ExportStats {
+    /// Sampled spans that ended and were handed to the export pipeline.
+    pub ended: u64,
+    /// Spans the collector acknowledged.
+    pub exported: u64,
+    /// Spans given up on: queue full, export failed after retries, or
+    /// still undelivered when shutdown's deadline passed.
+    pub dropped: u64,
+    /// Of `dropped`, those rejected because the queue was full.
+    pub dropped_queue_full: u64,
+    /// Export requests that failed (each may have carried many spans).
+    pub failed_requests: u64,
+    /// Spans waiting in the queue or in flight right now.
+    pub queued: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) ended: AtomicU64,
+    pub(crate) exported: AtomicU64,
+    pub(crate) dropped: AtomicU64,
+    pub(crate) dropped_queue_full: AtomicU64,
+    pub(crate) failed_requests: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self) -> ExportStats {
+        // Read the outcomes before `ended` so a concurrent span can't make
+        // `queued` appear negative.
+        let exported = self.exported.load(Ordering::Acquire);
+        let dropped = self.dropped.load(Ordering::Acquire);
+        let ended = self.ended.load(Ordering::Acquire);
+        ExportStats {
+            ended,
+            exported,
+            dropped,
+            dropped_queue_full: self.dropped_queue_full.load(Ordering::Relaxed),
+            failed_requests: self.failed_requests.load(Ordering::Relaxed),
+            queued: ended.saturating_sub(exported + dropped),
+        }
+    }
+}
