@@ -54,6 +54,8 @@ mod diagnostics;
 mod error;
 mod exception;
 mod export;
+#[cfg(feature = "logging")]
+pub mod logging;
 mod pipeline;
 mod propagation;
 mod registry;

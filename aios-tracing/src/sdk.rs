@@ -90,6 +90,11 @@ impl TracingSdk {
             .with_version(env!("CARGO_PKG_VERSION"))
             .build();
 
+        #[cfg(feature = "logging")]
+        if config.logging_correlation && !config.disabled {
+            crate::logging::install_if_absent();
+        }
+
         if config.disabled {
             // No processor and nothing sampled: spans cost a context lookup.
             let provider = SdkTracerProvider::builder().with_sampler(Sampler::AlwaysOff).build();
@@ -218,7 +223,13 @@ impl TracingSdk {
         match error {
             OTelSdkError::Timeout(_) => ShutdownError::Timeout(self.config.shutdown_timeout),
             OTelSdkError::AlreadyShutdown => ShutdownError::AlreadyShutdown,
-            OTelSdkError::InternalFailure(reason) => ShutdownError::ExportFailed(reason),
+            OTelSdkError::InternalFailure(_) => {
+                let stats = self.stats();
+                ShutdownError::ExportFailed(format!(
+                    "{} of {} span(s) were dropped (see ExportStats)",
+                    stats.dropped, stats.ended
+                ))
+            }
         }
     }
 }
