@@ -1,0 +1,158 @@
+//! Shutdown is bounded with no collector, in every runtime shape, and a
+//! full queue drops (and counts) instead of growing or blocking.
+
+mod common;
+
+use aios_tracing::{Protocol, ShutdownError, TracingSdk};
+use aios_tracing_tests::{Fault, OtlpReceiver, Transport};
+use common::{builder_for, dead_endpoint, receiver, serial, WAIT};
+use std::time::{Duration, Instant};
+
+fn sdk_to(endpoint: &str, protocol: Protocol, timeout: Duration) -> TracingSdk {
+    TracingSdk::builder("no-collector")
+        .environment(std::iter::empty::<(String, String)>())
+        .otlp_protocol(protocol)
+        .otlp_endpoint(endpoint)
+        .shutdown_timeout(timeout)
+        .init()
+        .unwrap()
+}
+
+#[test]
+fn shutdown_with_no_collector_returns_within_its_bound() {
+    let _serial = serial();
+    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
+        let sdk = sdk_to(&dead_endpoint(), protocol, Duration::from_secs(1));
+        for _ in 0..100 {
+            sdk.start_span("lost").end();
+        }
+        let start = Instant::now();
+        let result = sdk.shutdown();
+        let took = start.elapsed();
+        assert!(took < Duration::from_millis(1500), "{protocol}: shutdown took {took:?}");
+        assert!(result.is_err(), "undeliverable spans are reported");
+        let stats = sdk.stats();
+        assert_eq!(stats.ended, 100);
+        assert_eq!(stats.exported, 0);
+        assert_eq!(stats.dropped, 100, "every span accounted for: {stats:?}");
+    }
+}
+
+#[test]
+fn shutdown_against_a_collector_that_never_answers_is_bounded() {
+    let _serial = serial();
+    let rx = OtlpReceiver::builder(Transport::Grpc).fail_always(Fault::Blackhole).start().unwrap();
+    let sdk = sdk_to(&rx.endpoint(), Protocol::Grpc, Duration::from_secs(1));
+    sdk.start_span("stuck").end();
+    let start = Instant::now();
+    let _ = sdk.shutdown();
+    assert!(start.elapsed() < Duration::from_millis(1500), "took {:?}", start.elapsed());
+    assert_eq!(sdk.stats().dropped, 1);
+}
+
+#[test]
+fn a_full_queue_drops_and_counts_without_blocking() {
+    let _serial = serial();
+    let rx = OtlpReceiver::builder(Transport::Http).fail_always(Fault::Hang).start().unwrap();
+    let sdk = TracingSdk::builder("overloaded")
+        .environment(std::iter::empty::<(String, String)>())
+        .otlp_protocol(Protocol::HttpProtobuf)
+        .otlp_endpoint(rx.endpoint())
+        .max_queue_size(10)
+        .max_export_batch_size(512)
+        .scheduled_delay(Duration::from_secs(60))
+        .shutdown_timeout(Duration::from_millis(500))
+        .init()
+        .unwrap();
+    let mut slowest = Duration::ZERO;
+    for _ in 0..100 {
+        let span = sdk.start_span("burst");
+        let start = Instant::now();
+        span.end();
+        slowest = slowest.max(start.elapsed());
+    }
+    let stats = sdk.stats();
+    assert_eq!(stats.ended, 100);
+    assert_eq!(stats.dropped_queue_full, 90, "{stats:?}");
+    assert_eq!(stats.queued, 10);
+    assert!(slowest < Duration::from_millis(50), "span end blocked for {slowest:?}");
+    let _ = sdk.shutdown();
+    let stats = sdk.stats();
+    assert_eq!(stats.exported, 0);
+    assert_eq!(stats.dropped, 100, "{stats:?}");
+    assert_eq!(rx.span_count(), 0);
+}
+
+#[test]
+fn shutdown_twice_and_flush_after_shutdown_are_errors_not_panics() {
+    let _serial = serial();
+    let rx = receiver(Protocol::Grpc);
+    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
+    sdk.start_span("once").end();
+    sdk.shutdown().unwrap();
+    assert_eq!(sdk.shutdown(), Err(ShutdownError::AlreadyShutdown));
+    assert_eq!(sdk.force_flush(), Err(ShutdownError::AlreadyShutdown));
+    // Spans after shutdown are no-ops.
+    let late = aios_tracing::Span::builder("late").start();
+    assert!(!late.is_recording());
+    assert_eq!(rx.wait_for_spans(1, WAIT).len(), 1);
+}
+
+#[test]
+fn init_export_and_shutdown_in_a_plain_thread() {
+    let _serial = serial();
+    let rx = receiver(Protocol::Grpc);
+    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
+    std::thread::spawn(|| aios_tracing::Span::builder("from-thread").start().end())
+        .join()
+        .unwrap();
+    sdk.shutdown().unwrap();
+    assert_eq!(rx.span_count(), 1);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn init_export_and_shutdown_under_tokio_current_thread() {
+    let _serial = serial();
+    let rx = receiver(Protocol::Grpc);
+    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
+    tokio::spawn(async { aios_tracing::Span::builder("task").start().end() })
+        .await
+        .unwrap();
+    let start = Instant::now();
+    sdk.shutdown().unwrap();
+    assert!(start.elapsed() < Duration::from_secs(2));
+    assert_eq!(rx.span_count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn init_export_and_shutdown_under_tokio_multi_thread_from_a_task() {
+    let _serial = serial();
+    let rx = receiver(Protocol::HttpProtobuf);
+    let sdk = builder_for(&rx, Protocol::HttpProtobuf).init().unwrap();
+    let handle = tokio::spawn(async move {
+        aios_tracing::Span::builder("in-task").start().end();
+        sdk.shutdown().map(|()| sdk.stats())
+    });
+    let stats = handle.await.unwrap().unwrap();
+    assert_eq!(stats.exported, 1);
+    assert_eq!(rx.span_count(), 1);
+}
+
+#[test]
+fn disabled_sdk_records_and_exports_nothing() {
+    let _serial = serial();
+    let rx = receiver(Protocol::Grpc);
+    let sdk = TracingSdk::builder("off")
+        .environment([("OTEL_SDK_DISABLED", "true"), ("OTLP_ENDPOINT", rx.endpoint().as_str())])
+        .init()
+        .unwrap();
+    assert!(!sdk.is_enabled());
+    let span = sdk.span("noop").entered();
+    assert!(!span.is_recording());
+    drop(span);
+    assert!(!aios_tracing::Span::builder("noop2").start().is_recording());
+    sdk.shutdown().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(rx.span_count(), 0);
+    assert_eq!(sdk.stats().ended, 0);
+}
