@@ -47,6 +47,8 @@
 //! | `max_queue_size` / `max_queue_bytes` | `OTEL_BSP_MAX_QUEUE_SIZE` / `AIOS_TRACING_MAX_QUEUE_BYTES` | 65 536 / 64 MiB |
 
 mod attributes;
+#[cfg(feature = "tracing-bridge")]
+pub mod bridge;
 mod config;
 mod console;
 pub mod current;
@@ -56,12 +58,16 @@ mod exception;
 mod export;
 #[cfg(feature = "logging")]
 pub mod logging;
+#[cfg(any(feature = "tower", feature = "reqwest", feature = "tonic"))]
+pub mod integrations;
 mod pipeline;
 mod propagation;
 mod registry;
 mod sdk;
 mod span;
 mod stats;
+#[cfg(any(feature = "logging", feature = "tracing-bridge"))]
+mod subscriber;
 
 pub use attributes::IntoKeyValue;
 pub use config::{Config, Propagation, Protocol, TlsFiles, TracingSdkBuilder};

@@ -116,20 +116,3 @@ where
 pub fn bridge_log() {
     let _ = tracing_log::LogTracer::init();
 }
-
-/// Installs the correlated subscriber (INFO and above, or the level in
-/// `RUST_LOG` when it is a plain level) unless the application set one.
-pub(crate) fn install_if_absent() {
-    bridge_log();
-    if tracing::dispatcher::has_been_set() {
-        return;
-    }
-    let level = std::env::var("RUST_LOG")
-        .ok()
-        .and_then(|v| v.trim().parse::<tracing_subscriber::filter::LevelFilter>().ok())
-        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
-    use tracing_subscriber::layer::{Layer as _, SubscriberExt as _};
-    let subscriber = tracing_subscriber::registry().with(layer().with_filter(level));
-    // Losing a race with the application's own `set_global_default` is fine.
-    let _ = tracing::subscriber::set_global_default(subscriber);
-}

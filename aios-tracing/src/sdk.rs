@@ -79,7 +79,10 @@ impl TracingSdk {
         TracingSdkBuilder::new(None)
     }
 
-    pub(crate) fn start(config: Config) -> Result<TracingSdk, ConfigError> {
+    pub(crate) fn start(
+        config: Config,
+        #[cfg(feature = "tracing-bridge")] instrumentations: Option<crate::bridge::Instrumentations>,
+    ) -> Result<TracingSdk, ConfigError> {
         opentelemetry::global::set_text_map_propagator(propagation::build(&config.propagation));
 
         let mut resource = Resource::builder_empty().with_attributes(config.resource_attributes.clone());
@@ -90,9 +93,13 @@ impl TracingSdk {
             .with_version(env!("CARGO_PKG_VERSION"))
             .build();
 
-        #[cfg(feature = "logging")]
-        if config.logging_correlation && !config.disabled {
-            crate::logging::install_if_absent();
+        #[cfg(any(feature = "logging", feature = "tracing-bridge"))]
+        if !config.disabled {
+            crate::subscriber::install_if_absent(crate::subscriber::Wanted {
+                log_correlation: config.logging_correlation,
+                #[cfg(feature = "tracing-bridge")]
+                bridge: instrumentations,
+            });
         }
 
         if config.disabled {
@@ -248,6 +255,10 @@ impl TracingSdkBuilder {
     /// thread. Errors name the setting and quote the value.
     pub fn init(self) -> Result<TracingSdk, ConfigError> {
         let config = self.resolve()?;
-        TracingSdk::start(config)
+        TracingSdk::start(
+            config,
+            #[cfg(feature = "tracing-bridge")]
+            self.instrumentations,
+        )
     }
 }

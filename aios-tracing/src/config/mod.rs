@@ -105,6 +105,8 @@ pub struct TracingSdkBuilder {
     pub(crate) scheduled_delay: Option<Duration>,
     pub(crate) tls: TlsFiles,
     pub(crate) env: Environment,
+    #[cfg(feature = "tracing-bridge")]
+    pub(crate) instrumentations: Option<crate::bridge::Instrumentations>,
 }
 
 impl fmt::Debug for TracingSdkBuilder {
@@ -276,6 +278,22 @@ impl TracingSdkBuilder {
     pub fn otlp_client_identity(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
         self.tls.client_cert = Some(cert.into());
         self.tls.client_key = Some(key.into());
+        self
+    }
+
+    /// Bridge `tracing` spans of these libraries into the trace tree (the
+    /// Python SDK's `enable_instrumentations`). Takes effect in the
+    /// subscriber `init` installs; with your own subscriber, add
+    /// [`bridge::layer`](crate::bridge::layer) to it instead.
+    ///
+    /// ```
+    /// use aios_tracing::{bridge::Instrumentations, TracingSdk};
+    /// let builder = TracingSdk::builder("svc").instrumentations(Instrumentations::new().tonic(true).sqlx(true));
+    /// # drop(builder);
+    /// ```
+    #[cfg(feature = "tracing-bridge")]
+    pub fn instrumentations(mut self, switches: crate::bridge::Instrumentations) -> Self {
+        self.instrumentations = Some(switches);
         self
     }
 
