@@ -29,6 +29,10 @@ pub struct ExportStats {
     pub failed_requests: u64,
     /// Spans waiting in the queue or in flight right now.
     pub queued: u64,
+    /// Estimated bytes of the spans waiting in the queue (not yet in flight).
+    pub queued_bytes: u64,
+    /// The most `queued_bytes` has been; never above `max_queue_bytes`.
+    pub peak_queued_bytes: u64,
 }
 
 #[derive(Debug, Default)]
@@ -58,6 +62,8 @@ impl Counters {
             dropped_queue_full: self.dropped_queue_full.load(Ordering::Relaxed),
             failed_requests: self.failed_requests.load(Ordering::Relaxed),
             queued: ended.saturating_sub(exported + dropped),
+            queued_bytes: 0,
+            peak_queued_bytes: 0,
         }
     }
 }

@@ -28,7 +28,10 @@ pub(crate) fn endpoint(uri: &Uri, tls: Option<ClientTlsConfig>) -> Result<Endpoi
     Ok(endpoint)
 }
 
-pub(crate) fn connect(endpoint: Endpoint, headers: &[(http::HeaderName, http::HeaderValue)]) -> Grpc {
+pub(crate) fn connect(
+    endpoint: Endpoint,
+    headers: &[(http::HeaderName, http::HeaderValue)],
+) -> Grpc {
     let mut metadata = MetadataMap::new();
     for (name, value) in headers {
         // Names and values were validated as HTTP headers during init.
@@ -46,13 +49,22 @@ pub(crate) fn connect(endpoint: Endpoint, headers: &[(http::HeaderName, http::He
 }
 
 impl Grpc {
-    pub(crate) async fn send(&self, request: &ExportTraceServiceRequest, timeout: Duration) -> Result<(), Failure> {
+    pub(crate) async fn send(
+        &self,
+        request: &ExportTraceServiceRequest,
+        timeout: Duration,
+    ) -> Result<(), Failure> {
         let mut call = tonic::Request::new(request.clone());
         *call.metadata_mut() = self.metadata.clone();
         call.set_timeout(timeout);
         match self.client.clone().export(call).await {
             Ok(response) => {
-                super::report_partial_success(response.into_inner().partial_success.map(|p| (p.rejected_spans, p.error_message)));
+                super::report_partial_success(
+                    response
+                        .into_inner()
+                        .partial_success
+                        .map(|p| (p.rejected_spans, p.error_message)),
+                );
                 Ok(())
             }
             Err(status) => Err(classify(&status)),
@@ -67,11 +79,26 @@ fn classify(status: &tonic::Status) -> Failure {
         .get_details_retry_info()
         .and_then(|info| info.retry_delay);
     let reason = format!("gRPC status {:?}: {}", status.code(), status.message());
+    // A status synthesized from a local transport failure (connection reset,
+    // refused, broken mid-request) carries the underlying error; the server
+    // never answered, so another attempt is safe whatever the code says.
+    if std::error::Error::source(status).is_some() {
+        return Failure::Transient { reason, retry_after };
+    }
     match status.code() {
-        Code::Cancelled | Code::DeadlineExceeded | Code::Aborted | Code::OutOfRange | Code::Unavailable | Code::DataLoss => {
-            Failure::Transient { reason, retry_after }
-        }
-        Code::ResourceExhausted if retry_after.is_some() => Failure::Transient { reason, retry_after },
+        Code::Cancelled
+        | Code::DeadlineExceeded
+        | Code::Aborted
+        | Code::OutOfRange
+        | Code::Unavailable
+        | Code::DataLoss => Failure::Transient {
+            reason,
+            retry_after,
+        },
+        Code::ResourceExhausted if retry_after.is_some() => Failure::Transient {
+            reason,
+            retry_after,
+        },
         _ => Failure::Permanent(reason),
     }
 }

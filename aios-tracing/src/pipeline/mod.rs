@@ -27,6 +27,7 @@ pub(crate) use worker::{Sinks, WorkerConfig};
 struct Queue {
     spans: VecDeque<(SpanData, usize)>,
     bytes: usize,
+    peak_bytes: usize,
 }
 
 #[derive(Debug)]
@@ -71,6 +72,7 @@ impl Shared {
             return;
         }
         queue.bytes += bytes;
+        queue.peak_bytes = queue.peak_bytes.max(queue.bytes);
         queue.spans.push_back((span, bytes));
         let len = queue.spans.len();
         drop(queue);
@@ -114,7 +116,11 @@ impl Pipeline {
             queue: Mutex::new(Queue::default()),
             max_spans: config.max_queue_size,
             max_bytes: config.max_queue_bytes,
-            wake_at: if config.use_batch { config.max_export_batch_size } else { 1 },
+            wake_at: if config.use_batch {
+                config.max_export_batch_size
+            } else {
+                1
+            },
             wake: tokio::sync::Notify::new(),
             closed: AtomicBool::new(false),
             counters: Counters::default(),
@@ -134,7 +140,11 @@ impl Pipeline {
 
 impl Shared {
     pub(crate) fn stats(&self) -> ExportStats {
-        self.counters.snapshot()
+        let mut stats = self.counters.snapshot();
+        let queue = self.lock();
+        stats.queued_bytes = queue.bytes as u64;
+        stats.peak_queued_bytes = queue.peak_bytes as u64;
+        stats
     }
 }
 
