@@ -81,12 +81,16 @@ impl TracingSdk {
 
     pub(crate) fn start(
         config: Config,
-        #[cfg(feature = "tracing-bridge")] instrumentations: Option<crate::bridge::Instrumentations>,
+        #[cfg(feature = "tracing-bridge")] instrumentations: Option<
+            crate::bridge::Instrumentations,
+        >,
     ) -> Result<TracingSdk, ConfigError> {
         opentelemetry::global::set_text_map_propagator(propagation::build(&config.propagation));
 
-        let mut resource = Resource::builder_empty().with_attributes(config.resource_attributes.clone());
-        resource = resource.with_detector(Box::new(TelemetryResourceDetector) as Box<dyn ResourceDetector>);
+        let mut resource =
+            Resource::builder_empty().with_attributes(config.resource_attributes.clone());
+        resource = resource
+            .with_detector(Box::new(TelemetryResourceDetector) as Box<dyn ResourceDetector>);
         let resource = resource.build();
 
         let scope = InstrumentationScope::builder(config.service_name.clone())
@@ -104,7 +108,9 @@ impl TracingSdk {
 
         if config.disabled {
             // No processor and nothing sampled: spans cost a context lookup.
-            let provider = SdkTracerProvider::builder().with_sampler(Sampler::AlwaysOff).build();
+            let provider = SdkTracerProvider::builder()
+                .with_sampler(Sampler::AlwaysOff)
+                .build();
             let tracer = provider.tracer_with_scope(scope);
             return Ok(TracingSdk {
                 config,
@@ -128,14 +134,21 @@ impl TracingSdk {
             use_batch: config.use_batch,
             max_queue_size: config.max_queue_size,
             max_queue_bytes: config.max_queue_bytes,
-            max_export_batch_size: if config.use_batch { config.max_export_batch_size } else { 1 },
+            max_export_batch_size: if config.use_batch {
+                config.max_export_batch_size
+            } else {
+                1
+            },
             scheduled_delay: config.scheduled_delay,
             max_concurrent_exports: 4,
+            max_attribute_value_length: config.max_attribute_value_length,
         };
-        let pipeline = Pipeline::start(worker, sinks).map_err(|e| ConfigError::Startup(e.to_string()))?;
+        let pipeline =
+            Pipeline::start(worker, sinks).map_err(|e| ConfigError::Startup(e.to_string()))?;
         let shared = pipeline.stats_source();
 
-        let sampler = Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(config.sampling_ratio)));
+        let sampler =
+            Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(config.sampling_ratio)));
         let provider = SdkTracerProvider::builder()
             .with_sampler(sampler)
             .with_resource(resource)
@@ -198,7 +211,10 @@ impl TracingSdk {
 
     /// What happened to the spans so far.
     pub fn stats(&self) -> ExportStats {
-        self.pipeline.as_ref().map(|p| p.stats()).unwrap_or_default()
+        self.pipeline
+            .as_ref()
+            .map(|p| p.stats())
+            .unwrap_or_default()
     }
 
     /// Exports everything queued now, waiting at most `shutdown_timeout`.
@@ -221,7 +237,9 @@ impl TracingSdk {
             .shutdown_with_timeout(self.config.shutdown_timeout)
             .map_err(|e| self.map_error(e));
         if registry::generation() == 0 {
-            opentelemetry::global::set_tracer_provider(opentelemetry::trace::noop::NoopTracerProvider::new());
+            opentelemetry::global::set_tracer_provider(
+                opentelemetry::trace::noop::NoopTracerProvider::new(),
+            );
         }
         result
     }

@@ -54,8 +54,12 @@ pub(crate) fn normalize(
 }
 
 fn has_scheme(raw: &str) -> bool {
-    raw.split_once("://")
-        .is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
+    raw.split_once("://").is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    })
 }
 
 /// The default endpoint for a protocol.
@@ -71,24 +75,52 @@ mod tests {
     use super::*;
 
     fn norm(raw: &str, protocol: Protocol) -> Result<String, ConfigError> {
-        normalize(raw, protocol, true, false, "otlp_endpoint", Source::Builder).map(|u| u.to_string())
+        normalize(raw, protocol, true, false, "otlp_endpoint", Source::Builder)
+            .map(|u| u.to_string())
     }
 
     #[test]
     fn grpc_takes_host_port_or_url() {
-        assert_eq!(norm("collector:4317", Protocol::Grpc).unwrap(), "http://collector:4317/");
-        assert_eq!(norm("https://c:4317", Protocol::Grpc).unwrap(), "https://c:4317/");
-        let secure = normalize("c:4317", Protocol::Grpc, false, false, "x", Source::Builder).unwrap();
+        assert_eq!(
+            norm("collector:4317", Protocol::Grpc).unwrap(),
+            "http://collector:4317/"
+        );
+        assert_eq!(
+            norm("https://c:4317", Protocol::Grpc).unwrap(),
+            "https://c:4317/"
+        );
+        let secure =
+            normalize("c:4317", Protocol::Grpc, false, false, "x", Source::Builder).unwrap();
         assert_eq!(secure.scheme_str(), Some("https"));
     }
 
     #[test]
     fn http_appends_the_traces_path_once() {
-        assert_eq!(norm("http://c:4318", Protocol::HttpProtobuf).unwrap(), "http://c:4318/v1/traces");
-        assert_eq!(norm("http://c:4318/", Protocol::HttpJson).unwrap(), "http://c:4318/v1/traces");
-        assert_eq!(norm("http://c:4318/v1/traces", Protocol::HttpProtobuf).unwrap(), "http://c:4318/v1/traces");
-        assert_eq!(norm("http://c/otlp", Protocol::HttpProtobuf).unwrap(), "http://c/otlp/v1/traces");
-        let verbatim = normalize("http://c/custom", Protocol::HttpProtobuf, true, true, "x", Source::Builder).unwrap();
+        assert_eq!(
+            norm("http://c:4318", Protocol::HttpProtobuf).unwrap(),
+            "http://c:4318/v1/traces"
+        );
+        assert_eq!(
+            norm("http://c:4318/", Protocol::HttpJson).unwrap(),
+            "http://c:4318/v1/traces"
+        );
+        assert_eq!(
+            norm("http://c:4318/v1/traces", Protocol::HttpProtobuf).unwrap(),
+            "http://c:4318/v1/traces"
+        );
+        assert_eq!(
+            norm("http://c/otlp", Protocol::HttpProtobuf).unwrap(),
+            "http://c/otlp/v1/traces"
+        );
+        let verbatim = normalize(
+            "http://c/custom",
+            Protocol::HttpProtobuf,
+            true,
+            true,
+            "x",
+            Source::Builder,
+        )
+        .unwrap();
         assert_eq!(verbatim.path(), "/custom");
     }
 

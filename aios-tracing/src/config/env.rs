@@ -150,9 +150,13 @@ mod tests {
 
     #[test]
     fn malformed_lists_name_the_variable_and_hide_secrets() {
-        let err = parse_key_value_list("authorization=Bearer%zz", "OTEL_EXPORTER_OTLP_HEADERS", true)
-            .unwrap_err()
-            .to_string();
+        let err = parse_key_value_list(
+            "authorization=Bearer%zz",
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            true,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("OTEL_EXPORTER_OTLP_HEADERS"), "{err}");
         assert!(err.contains("authorization=<redacted>"), "{err}");
         assert!(!err.contains("Bearer"), "{err}");

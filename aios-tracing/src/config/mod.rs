@@ -103,6 +103,7 @@ pub struct TracingSdkBuilder {
     pub(crate) max_queue_bytes: Option<usize>,
     pub(crate) max_export_batch_size: Option<usize>,
     pub(crate) scheduled_delay: Option<Duration>,
+    pub(crate) max_attribute_value_length: Option<usize>,
     pub(crate) tls: TlsFiles,
     pub(crate) env: Environment,
     #[cfg(feature = "tracing-bridge")]
@@ -249,6 +250,12 @@ impl TracingSdkBuilder {
         max_export_batch_size, max_export_batch_size: usize
     );
     setter!(
+        /// Longest string attribute value, in bytes; longer ones are cut at a
+        /// character boundary before the span is queued (default 65 536).
+        /// Env: `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`, `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`.
+        max_attribute_value_length, max_attribute_value_length: usize
+    );
+    setter!(
         /// Longest a span waits before its batch is sent (default 1 s).
         /// Env: `OTEL_BSP_SCHEDULE_DELAY` (milliseconds).
         scheduled_delay, scheduled_delay: Duration
@@ -275,7 +282,11 @@ impl TracingSdkBuilder {
 
     /// PEM certificate and key for mutual TLS. Env:
     /// `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`, `OTEL_EXPORTER_OTLP_CLIENT_KEY`.
-    pub fn otlp_client_identity(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+    pub fn otlp_client_identity(
+        mut self,
+        cert: impl Into<PathBuf>,
+        key: impl Into<PathBuf>,
+    ) -> Self {
         self.tls.client_cert = Some(cert.into());
         self.tls.client_key = Some(key.into());
         self
@@ -313,8 +324,10 @@ impl TracingSdkBuilder {
         K: Into<String>,
         V: Into<String>,
     {
-        let map: HashMap<String, String> =
-            vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let map: HashMap<String, String> = vars
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
         self.env = Environment::Map(map);
         self
     }

@@ -78,6 +78,8 @@ pub struct Config {
     pub max_export_batch_size: usize,
     /// Longest wait before a partial batch is sent.
     pub scheduled_delay: Duration,
+    /// Longest string attribute value in bytes.
+    pub max_attribute_value_length: usize,
     /// TLS files.
     pub tls: TlsFiles,
 }
@@ -110,6 +112,7 @@ impl fmt::Debug for Config {
             .field("max_queue_bytes", &self.max_queue_bytes)
             .field("max_export_batch_size", &self.max_export_batch_size)
             .field("scheduled_delay", &self.scheduled_delay)
+            .field("max_attribute_value_length", &self.max_attribute_value_length)
             .field("tls", &self.tls)
             .finish()
     }
@@ -153,7 +156,11 @@ fn env_bool(
     match lookup(builder.as_ref(), builder_name, env, vars) {
         None => Ok(default),
         Some(Found { value: Ok(v), .. }) => Ok(v),
-        Some(Found { value: Err(raw), source, setting }) => parse_bool(&raw, source, setting),
+        Some(Found {
+            value: Err(raw),
+            source,
+            setting,
+        }) => parse_bool(&raw, source, setting),
     }
 }
 
@@ -173,7 +180,12 @@ fn env_number<T: Clone + std::str::FromStr + PartialOrd + fmt::Display>(
     let value = match found.value {
         Ok(v) => v,
         Err(raw) => raw.parse::<T>().map_err(|_| {
-            ConfigError::invalid(found.setting, format!("a whole number ≥ {min}"), raw, found.source)
+            ConfigError::invalid(
+                found.setting,
+                format!("a whole number ≥ {min}"),
+                raw,
+                found.source,
+            )
         })?,
     };
     if value < min {
@@ -198,10 +210,9 @@ fn env_millis(
     }
     match env.get(var) {
         None => Ok(default),
-        Some(raw) => raw
-            .parse::<u64>()
-            .map(Duration::from_millis)
-            .map_err(|_| ConfigError::invalid(var, "a duration in milliseconds", raw, Source::Env(var))),
+        Some(raw) => raw.parse::<u64>().map(Duration::from_millis).map_err(|_| {
+            ConfigError::invalid(var, "a duration in milliseconds", raw, Source::Env(var))
+        }),
     }
 }
 
@@ -218,10 +229,12 @@ pub(super) fn resolve(b: &TracingSdkBuilder) -> Result<Config, ConfigError> {
             ))
         }
         Some(name) => name.clone(),
-        None => env.get("OTEL_SERVICE_NAME").ok_or_else(|| ConfigError::Missing {
-            setting: "service_name".into(),
-            hint: "pass it to TracingSdk::builder(..) or set OTEL_SERVICE_NAME".into(),
-        })?,
+        None => env
+            .get("OTEL_SERVICE_NAME")
+            .ok_or_else(|| ConfigError::Missing {
+                setting: "service_name".into(),
+                hint: "pass it to TracingSdk::builder(..) or set OTEL_SERVICE_NAME".into(),
+            })?,
     };
 
     let disabled = env_bool(b.disabled, "disabled", env, &["OTEL_SDK_DISABLED"], false)?;
@@ -236,12 +249,25 @@ pub(super) fn resolve(b: &TracingSdkBuilder) -> Result<Config, ConfigError> {
         b.protocol.as_ref(),
         "otlp_protocol",
         env,
-        &["OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"],
+        &[
+            "OTLP_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+        ],
     ) {
         None => Protocol::Grpc,
         Some(Found { value: Ok(p), .. }) => p,
-        Some(Found { value: Err(raw), source, setting }) => raw.parse().map_err(|raw: String| {
-            ConfigError::invalid(setting, "one of grpc, http/protobuf, http/json", raw, source)
+        Some(Found {
+            value: Err(raw),
+            source,
+            setting,
+        }) => raw.parse().map_err(|raw: String| {
+            ConfigError::invalid(
+                setting,
+                "one of grpc, http/protobuf, http/json",
+                raw,
+                source,
+            )
         })?,
     };
 
@@ -249,7 +275,10 @@ pub(super) fn resolve(b: &TracingSdkBuilder) -> Result<Config, ConfigError> {
         b.insecure,
         "otlp_insecure",
         env,
-        &["OTEL_EXPORTER_OTLP_TRACES_INSECURE", "OTEL_EXPORTER_OTLP_INSECURE"],
+        &[
+            "OTEL_EXPORTER_OTLP_TRACES_INSECURE",
+            "OTEL_EXPORTER_OTLP_INSECURE",
+        ],
         true,
     )?;
 
@@ -257,7 +286,11 @@ pub(super) fn resolve(b: &TracingSdkBuilder) -> Result<Config, ConfigError> {
         b.endpoint.as_ref(),
         "otlp_endpoint",
         env,
-        &["OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"],
+        &[
+            "OTLP_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+        ],
     ) {
         None => endpoint::normalize(
             endpoint::default_for(protocol),
@@ -267,7 +300,11 @@ pub(super) fn resolve(b: &TracingSdkBuilder) -> Result<Config, ConfigError> {
             "otlp_endpoint",
             Source::Builder,
         )?,
-        Some(Found { value, source, setting }) => {
+        Some(Found {
+            value,
+            source,
+            setting,
+        }) => {
             let raw = value.unwrap_or_else(|raw| raw);
             let verbatim = setting == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
             endpoint::normalize(&raw, protocol, insecure, verbatim, setting, source)?
@@ -276,26 +313,53 @@ pub(super) fn resolve(b: &TracingSdkBuilder) -> Result<Config, ConfigError> {
 
     let headers = resolve_headers(b, env)?;
 
-    let sampling_ratio = match lookup(b.sampling_ratio.as_ref(), "sampling_ratio", env, &["OTEL_TRACES_SAMPLER_ARG"]) {
+    let sampling_ratio = match lookup(
+        b.sampling_ratio.as_ref(),
+        "sampling_ratio",
+        env,
+        &["OTEL_TRACES_SAMPLER_ARG"],
+    ) {
         None => 1.0,
-        Some(Found { value, source, setting }) => {
+        Some(Found {
+            value,
+            source,
+            setting,
+        }) => {
             let (ratio, shown) = match value {
                 Ok(v) => (v, v.to_string()),
                 Err(raw) => (raw.parse::<f64>().unwrap_or(f64::NAN), raw),
             };
             if !(0.0..=1.0).contains(&ratio) {
-                return Err(ConfigError::invalid(setting, "within 0.0..=1.0", shown, source));
+                return Err(ConfigError::invalid(
+                    setting,
+                    "within 0.0..=1.0",
+                    shown,
+                    source,
+                ));
             }
             ratio
         }
     };
 
-    let console = env_bool(b.console, "enable_console_exporter", env, &["AIOS_TRACING_CONSOLE"], false)?;
+    let console = env_bool(
+        b.console,
+        "enable_console_exporter",
+        env,
+        &["AIOS_TRACING_CONSOLE"],
+        false,
+    )?;
     let (otlp, console) = resolve_exporters(b, env, console)?;
     let propagation = resolve_propagation(b, env)?;
     let resource_attributes = resolve_resource(b, env, &service_name, &deployment_env)?;
 
-    let max_queue_size = env_number(b.max_queue_size, "max_queue_size", env, "OTEL_BSP_MAX_QUEUE_SIZE", 1, 65_536)?;
+    let max_queue_size = env_number(
+        b.max_queue_size,
+        "max_queue_size",
+        env,
+        "OTEL_BSP_MAX_QUEUE_SIZE",
+        1,
+        65_536,
+    )?;
     let max_queue_bytes = env_number(
         b.max_queue_bytes,
         "max_queue_bytes",
@@ -313,18 +377,41 @@ pub(super) fn resolve(b: &TracingSdkBuilder) -> Result<Config, ConfigError> {
         512,
     )?;
 
+    let value_var = if env.get("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT").is_some() {
+        "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT"
+    } else {
+        "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"
+    };
+    let max_attribute_value_length = env_number(
+        b.max_attribute_value_length,
+        "max_attribute_value_length",
+        env,
+        value_var,
+        1,
+        65_536,
+    )?;
+
     let tls = TlsFiles {
         ca: b.tls.ca.clone().or_else(|| {
-            env.first(&["OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_CERTIFICATE"])
-                .map(|(_, v)| v.into())
+            env.first(&[
+                "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+                "OTEL_EXPORTER_OTLP_CERTIFICATE",
+            ])
+            .map(|(_, v)| v.into())
         }),
         client_cert: b.tls.client_cert.clone().or_else(|| {
-            env.first(&["OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"])
-                .map(|(_, v)| v.into())
+            env.first(&[
+                "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+                "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+            ])
+            .map(|(_, v)| v.into())
         }),
         client_key: b.tls.client_key.clone().or_else(|| {
-            env.first(&["OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "OTEL_EXPORTER_OTLP_CLIENT_KEY"])
-                .map(|(_, v)| v.into())
+            env.first(&[
+                "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
+                "OTEL_EXPORTER_OTLP_CLIENT_KEY",
+            ])
+            .map(|(_, v)| v.into())
         }),
     };
     if tls.client_cert.is_some() != tls.client_key.is_some() {
@@ -359,6 +446,7 @@ pub(super) fn resolve(b: &TracingSdkBuilder) -> Result<Config, ConfigError> {
         max_queue_size,
         max_queue_bytes,
         max_export_batch_size,
+        max_attribute_value_length,
         scheduled_delay: env_millis(
             b.scheduled_delay,
             env,
@@ -369,12 +457,22 @@ pub(super) fn resolve(b: &TracingSdkBuilder) -> Result<Config, ConfigError> {
     })
 }
 
-fn resolve_headers(b: &TracingSdkBuilder, env: &Environment) -> Result<Vec<(HeaderName, HeaderValue)>, ConfigError> {
+fn resolve_headers(
+    b: &TracingSdkBuilder,
+    env: &Environment,
+) -> Result<Vec<(HeaderName, HeaderValue)>, ConfigError> {
     let (pairs, source, setting) = match &b.headers {
         Some(pairs) => (pairs.clone(), Source::Builder, "otlp_headers"),
-        None => match env.first(&["OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"]) {
+        None => match env.first(&[
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+            "OTEL_EXPORTER_OTLP_HEADERS",
+        ]) {
             None => return Ok(Vec::new()),
-            Some((var, raw)) => (parse_key_value_list(&raw, var, true)?, Source::Env(var), var),
+            Some((var, raw)) => (
+                parse_key_value_list(&raw, var, true)?,
+                Source::Env(var),
+                var,
+            ),
         },
     };
     pairs
@@ -390,9 +488,13 @@ fn resolve_headers(b: &TracingSdkBuilder, env: &Environment) -> Result<Vec<(Head
             })?;
             let header_value = HeaderValue::from_str(value.trim()).map_err(|_| {
                 // The value may be a credential: say where it is broken, not what it is.
-                let at = value.bytes().position(|c| c < 0x20 && c != b'\t' || c == 0x7f);
+                let at = value
+                    .bytes()
+                    .position(|c| c < 0x20 && c != b'\t' || c == 0x7f);
                 let why = match at {
-                    Some(i) => format!("a header value without control characters (byte {i} is one)"),
+                    Some(i) => {
+                        format!("a header value without control characters (byte {i} is one)")
+                    }
                     None => "a visible-ASCII header value".to_owned(),
                 };
                 ConfigError::invalid(setting, why, format!("{name}=<redacted>"), source)
@@ -402,7 +504,11 @@ fn resolve_headers(b: &TracingSdkBuilder, env: &Environment) -> Result<Vec<(Head
         .collect()
 }
 
-fn resolve_exporters(b: &TracingSdkBuilder, env: &Environment, console: bool) -> Result<(bool, bool), ConfigError> {
+fn resolve_exporters(
+    b: &TracingSdkBuilder,
+    env: &Environment,
+    console: bool,
+) -> Result<(bool, bool), ConfigError> {
     if let Some(otlp) = b.otlp_enabled {
         return Ok((otlp, console));
     }
@@ -428,17 +534,36 @@ fn resolve_exporters(b: &TracingSdkBuilder, env: &Environment, console: bool) ->
     Ok((otlp, console_env))
 }
 
-fn resolve_propagation(b: &TracingSdkBuilder, env: &Environment) -> Result<Propagation, ConfigError> {
-    let w3c = Propagation { trace_context: true, baggage: true, b3_single: false, b3_multi: false };
+fn resolve_propagation(
+    b: &TracingSdkBuilder,
+    env: &Environment,
+) -> Result<Propagation, ConfigError> {
+    let w3c = Propagation {
+        trace_context: true,
+        baggage: true,
+        b3_single: false,
+        b3_multi: false,
+    };
     match b.b3 {
-        Some(true) => return Ok(Propagation { trace_context: false, b3_single: true, ..w3c }),
+        Some(true) => {
+            return Ok(Propagation {
+                trace_context: false,
+                b3_single: true,
+                ..w3c
+            })
+        }
         Some(false) => return Ok(w3c),
         None => {}
     }
     let Some(raw) = env.get("OTEL_PROPAGATORS") else {
         return Ok(w3c);
     };
-    let mut p = Propagation { trace_context: false, baggage: false, b3_single: false, b3_multi: false };
+    let mut p = Propagation {
+        trace_context: false,
+        baggage: false,
+        b3_single: false,
+        b3_multi: false,
+    };
     for name in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         match name {
             "tracecontext" => p.trace_context = true,
@@ -479,6 +604,9 @@ fn resolve_resource(
         put(kv.clone());
     }
     put(KeyValue::new("service.name", service_name.to_owned()));
-    put(KeyValue::new("deployment.environment.name", deployment_env.to_owned()));
+    put(KeyValue::new(
+        "deployment.environment.name",
+        deployment_env.to_owned(),
+    ));
     Ok(attrs)
 }

@@ -7,6 +7,7 @@
 //! flavour, and shutdown can't deadlock on a runtime the application is
 //! blocking.
 
+mod limits;
 mod size;
 mod worker;
 
@@ -35,6 +36,7 @@ pub(crate) struct Shared {
     queue: Mutex<Queue>,
     max_spans: usize,
     max_bytes: usize,
+    max_value_length: usize,
     /// Queue length at which the worker is woken without waiting for its timer.
     wake_at: usize,
     wake: tokio::sync::Notify,
@@ -49,8 +51,9 @@ impl Shared {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn push(&self, span: SpanData) {
+    fn push(&self, mut span: SpanData) {
         Counters::add(&self.counters.ended, 1);
+        limits::truncate(&mut span, self.max_value_length);
         let bytes = size::estimate(&span);
         let mut queue = self.lock();
         if self.closed.load(Ordering::Relaxed)
@@ -116,6 +119,7 @@ impl Pipeline {
             queue: Mutex::new(Queue::default()),
             max_spans: config.max_queue_size,
             max_bytes: config.max_queue_bytes,
+            max_value_length: config.max_attribute_value_length,
             wake_at: if config.use_batch {
                 config.max_export_batch_size
             } else {

@@ -27,6 +27,7 @@ pub(crate) struct WorkerConfig {
     pub(crate) max_export_batch_size: usize,
     pub(crate) scheduled_delay: Duration,
     pub(crate) max_concurrent_exports: usize,
+    pub(crate) max_attribute_value_length: usize,
 }
 
 /// Where spans go. The OTLP exporter is only prepared here: its connection
@@ -51,7 +52,11 @@ pub(super) struct Handle {
 
 static EXPORT_FAILED: RateLimited = RateLimited::new();
 
-pub(super) fn spawn(shared: Arc<Shared>, config: WorkerConfig, sinks: Sinks) -> std::io::Result<Handle> {
+pub(super) fn spawn(
+    shared: Arc<Shared>,
+    config: WorkerConfig,
+    sinks: Sinks,
+) -> std::io::Result<Handle> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -72,7 +77,11 @@ pub(super) fn spawn(shared: Arc<Shared>, config: WorkerConfig, sinks: Sinks) -> 
 }
 
 impl Handle {
-    fn request(&self, make: impl FnOnce(SyncSender<bool>) -> Command, timeout: Duration) -> OTelSdkResult {
+    fn request(
+        &self,
+        make: impl FnOnce(SyncSender<bool>) -> Command,
+        timeout: Duration,
+    ) -> OTelSdkResult {
         if std::thread::current().id() == self.thread_id {
             return Err(OTelSdkError::InternalFailure(
                 "flush called from the export thread itself".into(),
@@ -98,12 +107,21 @@ impl Handle {
 
     pub(super) fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
         let deadline = Instant::now() + timeout;
-        let result = self.request(|tx| Command::Shutdown(deadline, tx), timeout + Duration::from_millis(250));
-        let thread = self.thread.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let result = self.request(
+            |tx| Command::Shutdown(deadline, tx),
+            timeout + Duration::from_millis(250),
+        );
+        let thread = self
+            .thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if let Some(thread) = thread {
             // The worker replies as its last act, so joining is quick once it
             // answered; after a timeout it ends on its own deadline instead.
-            if !matches!(result, Err(OTelSdkError::Timeout(_))) && thread.thread().id() != std::thread::current().id() {
+            if !matches!(result, Err(OTelSdkError::Timeout(_)))
+                && thread.thread().id() != std::thread::current().id()
+            {
                 let _ = thread.join();
             }
         }
@@ -122,7 +140,12 @@ struct Worker {
     all_delivered: bool,
 }
 
-async fn run(shared: Arc<Shared>, config: WorkerConfig, sinks: Sinks, mut commands: UnboundedReceiver<Command>) {
+async fn run(
+    shared: Arc<Shared>,
+    config: WorkerConfig,
+    sinks: Sinks,
+    mut commands: UnboundedReceiver<Command>,
+) {
     let mut worker = Worker {
         otlp: sinks.otlp.map(|prepared| Arc::new(prepared.start())),
         console: sinks.console,
@@ -138,7 +161,8 @@ async fn run(shared: Arc<Shared>, config: WorkerConfig, sinks: Sinks, mut comman
     let mut shutdown: Option<(Instant, SyncSender<bool>)> = None;
     let mut tick = false;
     loop {
-        let draining = tick || !flushes.is_empty() || shutdown.is_some() || !worker.config.use_batch;
+        let draining =
+            tick || !flushes.is_empty() || shutdown.is_some() || !worker.config.use_batch;
         worker.dispatch(draining);
         tick = false;
         if (!flushes.is_empty() || shutdown.is_some()) && worker.idle() {
@@ -211,7 +235,9 @@ impl Worker {
         match &self.otlp {
             Some(otlp) => {
                 let otlp = Arc::clone(otlp);
-                let handle = self.in_flight.spawn(async move { otlp.export(batch).await });
+                let handle = self
+                    .in_flight
+                    .spawn(async move { otlp.export(batch).await });
                 self.in_flight_sizes.insert(handle.id(), n);
             }
             None => Counters::add(&self.shared.counters.exported, n),
@@ -221,7 +247,10 @@ impl Worker {
     fn account(&mut self, done: Result<(Id, Result<(), String>), tokio::task::JoinError>) {
         let (id, outcome) = match done {
             Ok((id, outcome)) => (id, outcome),
-            Err(join_error) => (join_error.id(), Err(format!("export task failed: {join_error}"))),
+            Err(join_error) => (
+                join_error.id(),
+                Err(format!("export task failed: {join_error}")),
+            ),
         };
         let n = self.in_flight_sizes.remove(&id).unwrap_or(0);
         let counters = &self.shared.counters;
