@@ -19,7 +19,9 @@ struct User {
 }
 
 fn fetch_user(uid: &str) -> User {
-    let _span = Span::builder("fetch_user").attribute("db.table", "users").entered();
+    let _span = Span::builder("fetch_user")
+        .attribute("db.table", "users")
+        .entered();
     User {
         id: uid.to_owned(),
         name: "Jane".to_owned(),

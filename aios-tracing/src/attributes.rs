@@ -36,5 +36,8 @@ where
     I: IntoIterator,
     I::Item: IntoKeyValue,
 {
-    attributes.into_iter().map(IntoKeyValue::into_key_value).collect()
+    attributes
+        .into_iter()
+        .map(IntoKeyValue::into_key_value)
+        .collect()
 }

@@ -59,12 +59,19 @@ macro_rules! switch {
 impl Instrumentations {
     /// Nothing bridged but the application's own crates (see [`Self::target`]); level INFO.
     pub fn new() -> Self {
-        Instrumentations { targets: Vec::new(), level: Level::INFO, everything: false }
+        Instrumentations {
+            targets: Vec::new(),
+            level: Level::INFO,
+            everything: false,
+        }
     }
 
     /// Every `tracing` span at or above the level, from any crate.
     pub fn all() -> Self {
-        Instrumentations { everything: true, ..Self::new() }
+        Instrumentations {
+            everything: true,
+            ..Self::new()
+        }
     }
 
     fn set(&mut self, target: &'static str, on: bool) {
@@ -104,7 +111,11 @@ impl Instrumentations {
     /// The per-target filter these switches amount to.
     pub fn targets(&self) -> Targets {
         let level = LevelFilter::from_level(self.level);
-        let base = if self.everything { Targets::new().with_default(level) } else { Targets::new() };
+        let base = if self.everything {
+            Targets::new().with_default(level)
+        } else {
+            Targets::new()
+        };
         self.targets.iter().fold(base, |targets, (target, on)| {
             targets.with_target(*target, if *on { level } else { LevelFilter::OFF })
         })
@@ -120,7 +131,9 @@ impl Instrumentations {
 /// let subscriber = tracing_subscriber::registry().with(layer(Instrumentations::all()));
 /// # drop(subscriber);
 /// ```
-pub fn layer<S>(switches: Instrumentations) -> tracing_subscriber::filter::Filtered<OtelBridge, Targets, S>
+pub fn layer<S>(
+    switches: Instrumentations,
+) -> tracing_subscriber::filter::Filtered<OtelBridge, Targets, S>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
@@ -145,7 +158,8 @@ struct Fields<'a>(&'a mut Vec<KeyValue>);
 
 impl Visit for Fields<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0.push(KeyValue::new(field.name(), format!("{value:?}")));
+        self.0
+            .push(KeyValue::new(field.name(), format!("{value:?}")));
     }
     fn record_str(&mut self, field: &Field, value: &str) {
         self.0.push(KeyValue::new(field.name(), value.to_owned()));
@@ -154,7 +168,10 @@ impl Visit for Fields<'_> {
         self.0.push(KeyValue::new(field.name(), value));
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.push(KeyValue::new(field.name(), i64::try_from(value).unwrap_or(i64::MAX)));
+        self.0.push(KeyValue::new(
+            field.name(),
+            i64::try_from(value).unwrap_or(i64::MAX),
+        ));
     }
     fn record_f64(&mut self, field: &Field, value: f64) {
         self.0.push(KeyValue::new(field.name(), value));
@@ -179,14 +196,17 @@ where
             // Contextual: whatever is current, a `#[trace]` span included.
             Context::current()
         };
-        let Some((_, tracer)) = registry::tracer(attrs.metadata().target(), "") else { return };
+        let Some((_, tracer)) = registry::tracer(attrs.metadata().target(), "") else {
+            return;
+        };
         let mut fields = Vec::new();
         attrs.record(&mut Fields(&mut fields));
         let otel_span = tracer
             .span_builder(attrs.metadata().name())
             .with_attributes(fields)
             .start_with_context(&tracer, &parent);
-        span.extensions_mut().insert(Bridged(parent.with_span(otel_span)));
+        span.extensions_mut()
+            .insert(Bridged(parent.with_span(otel_span)));
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: LayerContext<'_, S>) {
@@ -200,9 +220,13 @@ where
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: LayerContext<'_, S>) {
-        let Some(span) = ctx.event_span(event) else { return };
+        let Some(span) = ctx.event_span(event) else {
+            return;
+        };
         let extensions = span.extensions();
-        let Some(bridged) = extensions.get::<Bridged>() else { return };
+        let Some(bridged) = extensions.get::<Bridged>() else {
+            return;
+        };
         let otel = bridged.0.span();
         if !otel.is_recording() {
             return;
@@ -218,7 +242,10 @@ where
         if level == Level::ERROR {
             otel.set_status(Status::error(message.clone().unwrap_or_default()));
         }
-        otel.add_event(message.unwrap_or_else(|| event.metadata().name().to_owned()), fields);
+        otel.add_event(
+            message.unwrap_or_else(|| event.metadata().name().to_owned()),
+            fields,
+        );
     }
 
     fn on_enter(&self, id: &Id, ctx: LayerContext<'_, S>) {
@@ -234,7 +261,9 @@ where
         // tracing allows exits out of order; drop the innermost guard of this span.
         let guard = ENTERED.with(|entered| {
             let mut entered = entered.borrow_mut();
-            let position = entered.iter().rposition(|(entered_id, _)| entered_id == id)?;
+            let position = entered
+                .iter()
+                .rposition(|(entered_id, _)| entered_id == id)?;
             Some(entered.remove(position))
         });
         drop(guard);

@@ -30,7 +30,9 @@ pub(crate) struct Console {
 
 impl std::fmt::Debug for Console {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Console").field("buffered", &self.buffered).finish()
+        f.debug_struct("Console")
+            .field("buffered", &self.buffered)
+            .finish()
     }
 }
 
@@ -51,7 +53,8 @@ impl Console {
     pub(crate) fn print(&mut self, batch: &[SpanData]) {
         for span in batch {
             let trace_id = span.span_context.trace_id();
-            let is_local_root = span.parent_span_id == SpanId::INVALID || span.parent_span_is_remote;
+            let is_local_root =
+                span.parent_span_id == SpanId::INVALID || span.parent_span_is_remote;
             let spans = self.pending.entry(trace_id).or_insert_with(|| {
                 self.order.push(trace_id);
                 Vec::new()
@@ -92,7 +95,8 @@ impl Console {
 /// Renders one trace: roots are spans whose parent is not among `spans`.
 pub(crate) fn render(trace_id: TraceId, spans: &[SpanData]) -> String {
     let mut children: HashMap<SpanId, Vec<&SpanData>> = HashMap::new();
-    let ids: std::collections::HashSet<SpanId> = spans.iter().map(|s| s.span_context.span_id()).collect();
+    let ids: std::collections::HashSet<SpanId> =
+        spans.iter().map(|s| s.span_context.span_id()).collect();
     let mut roots = Vec::new();
     for span in spans {
         if ids.contains(&span.parent_span_id) {
@@ -112,7 +116,13 @@ pub(crate) fn render(trace_id: TraceId, spans: &[SpanData]) -> String {
     out
 }
 
-fn render_span(out: &mut String, span: &SpanData, children: &HashMap<SpanId, Vec<&SpanData>>, prefix: &str, last: bool) {
+fn render_span(
+    out: &mut String,
+    span: &SpanData,
+    children: &HashMap<SpanId, Vec<&SpanData>>,
+    prefix: &str,
+    last: bool,
+) {
     let branch = if last { "└─ " } else { "├─ " };
     let _ = write!(
         out,
@@ -127,16 +137,29 @@ fn render_span(out: &mut String, span: &SpanData, children: &HashMap<SpanId, Vec
     }
     out.push('\n');
     let inner = format!("{prefix}{}", if last { "   " } else { "│  " });
-    let kids = children.get(&span.span_context.span_id()).map_or(&[][..], Vec::as_slice);
+    let kids = children
+        .get(&span.span_context.span_id())
+        .map_or(&[][..], Vec::as_slice);
     let total = span.events.len() + kids.len();
     for (i, event) in span.events.iter().enumerate() {
         let branch = if i + 1 == total { "└─ " } else { "├─ " };
-        let _ = write!(out, "{inner}{branch}· {} +{}", event.name, millis(span.start_time, event.timestamp));
+        let _ = write!(
+            out,
+            "{inner}{branch}· {} +{}",
+            event.name,
+            millis(span.start_time, event.timestamp)
+        );
         write_attributes(out, &event.attributes);
         out.push('\n');
     }
     for (i, child) in kids.iter().enumerate() {
-        render_span(out, child, children, &inner, span.events.len() + i + 1 == total);
+        render_span(
+            out,
+            child,
+            children,
+            &inner,
+            span.events.len() + i + 1 == total,
+        );
     }
 }
 

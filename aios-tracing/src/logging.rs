@@ -50,7 +50,9 @@ impl CorrelatedFormat {
     /// `YYYY-MM-DD HH:MM:SS LEVEL [trace=… span=…] target: message fields` (UTC).
     pub fn new() -> Self {
         CorrelatedFormat {
-            timer: UtcTime::new(format_description!("[year]-[month]-[day] [hour]:[minute]:[second]")),
+            timer: UtcTime::new(format_description!(
+                "[year]-[month]-[day] [hour]:[minute]:[second]"
+            )),
         }
     }
 }
@@ -60,7 +62,12 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
 {
-    fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> fmt::Result {
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
         self.timer.format_time(&mut writer)?;
         let normalized = event.normalized_metadata();
         let metadata = normalized.as_ref().unwrap_or_else(|| event.metadata());
@@ -101,7 +108,9 @@ where
 /// let subscriber = tracing_subscriber::registry().with(aios_tracing::logging::layer_with_writer(std::io::stderr));
 /// # drop(subscriber);
 /// ```
-pub fn layer_with_writer<S, W>(writer: W) -> tracing_subscriber::fmt::Layer<S, DefaultFields, CorrelatedFormat, W>
+pub fn layer_with_writer<S, W>(
+    writer: W,
+) -> tracing_subscriber::fmt::Layer<S, DefaultFields, CorrelatedFormat, W>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
     W: for<'w> MakeWriter<'w> + 'static,

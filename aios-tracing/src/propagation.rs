@@ -6,7 +6,9 @@
 //! context, so the next span starts a fresh trace.
 
 use crate::config::Propagation;
-use opentelemetry::propagation::{Extractor, Injector, TextMapCompositePropagator, TextMapPropagator};
+use opentelemetry::propagation::{
+    Extractor, Injector, TextMapCompositePropagator, TextMapPropagator,
+};
 use opentelemetry::Context;
 use opentelemetry_propagator_b3::{B3Encoding, Propagator as B3};
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
@@ -40,7 +42,9 @@ pub(crate) fn build(config: &Propagation) -> TextMapCompositePropagator {
 struct StrictTraceContext(TraceContextPropagator);
 
 fn is_lower_hex(s: &str, len: usize) -> bool {
-    s.len() == len && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == len
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// `version-traceid-parentid-flags` per W3C Trace Context level 1: version
@@ -52,7 +56,11 @@ pub(crate) fn is_well_formed_traceparent(value: &str) -> bool {
     else {
         return false;
     };
-    let rest_ok = if version == "00" { fields.next().is_none() } else { true };
+    let rest_ok = if version == "00" {
+        fields.next().is_none()
+    } else {
+        true
+    };
     is_lower_hex(version, 2)
         && version != "ff"
         && is_lower_hex(trace_id, 32)
@@ -68,7 +76,9 @@ impl TextMapPropagator for StrictTraceContext {
 
     fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
         match extractor.get("traceparent") {
-            Some(value) if is_well_formed_traceparent(value) => self.0.extract_with_context(cx, extractor),
+            Some(value) if is_well_formed_traceparent(value) => {
+                self.0.extract_with_context(cx, extractor)
+            }
             _ => cx.clone(),
         }
     }
@@ -158,12 +168,16 @@ impl<C: Carrier + ?Sized> Extractor for AsExtractor<'_, C> {
 
 /// Writes `cx` into `carrier` with the installed propagators.
 pub(crate) fn inject_into<C: Carrier + ?Sized>(cx: &Context, carrier: &mut C) {
-    opentelemetry::global::get_text_map_propagator(|p| p.inject_context(cx, &mut AsInjector(carrier)));
+    opentelemetry::global::get_text_map_propagator(|p| {
+        p.inject_context(cx, &mut AsInjector(carrier))
+    });
 }
 
 /// Reads a context from `carrier`; empty when nothing valid is there.
 pub(crate) fn extract_from<C: Carrier + ?Sized>(carrier: &C) -> Context {
-    opentelemetry::global::get_text_map_propagator(|p| p.extract_with_context(&Context::new(), &AsExtractor(carrier)))
+    opentelemetry::global::get_text_map_propagator(|p| {
+        p.extract_with_context(&Context::new(), &AsExtractor(carrier))
+    })
 }
 
 /// Injects the current context into `carrier` and returns it, like the
@@ -211,13 +225,27 @@ mod tests {
 
     #[test]
     fn traceparent_grammar() {
-        assert!(ok("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
-        assert!(ok("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future"));
-        assert!(!ok("00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01"));
-        assert!(!ok("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra"));
-        assert!(!ok("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
-        assert!(!ok("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"));
-        assert!(!ok("00-+bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+        assert!(ok(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        ));
+        assert!(ok(
+            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future"
+        ));
+        assert!(!ok(
+            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01"
+        ));
+        assert!(!ok(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra"
+        ));
+        assert!(!ok(
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        ));
+        assert!(!ok(
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"
+        ));
+        assert!(!ok(
+            "00-+bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        ));
         assert!(!ok(""));
     }
 }

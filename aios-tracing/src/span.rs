@@ -47,7 +47,9 @@ impl Span {
 
     /// The span current on this thread (a no-op span when there is none).
     pub fn current() -> Span {
-        Span { cx: Context::current() }
+        Span {
+            cx: Context::current(),
+        }
     }
 
     /// A span that records nothing, for code paths that need a `Span` value.

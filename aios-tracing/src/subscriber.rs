@@ -25,10 +25,16 @@ pub(crate) fn install_if_absent(wanted: Wanted) {
     }
     let level = std::env::var("RUST_LOG")
         .ok()
-        .and_then(|v| v.trim().parse::<tracing_subscriber::filter::LevelFilter>().ok())
+        .and_then(|v| {
+            v.trim()
+                .parse::<tracing_subscriber::filter::LevelFilter>()
+                .ok()
+        })
         .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
     #[cfg(feature = "logging")]
-    let logs = wanted.log_correlation.then(|| crate::logging::layer().with_filter(level));
+    let logs = wanted
+        .log_correlation
+        .then(|| crate::logging::layer().with_filter(level));
     #[cfg(not(feature = "logging"))]
     let logs: Option<tracing_subscriber::layer::Identity> = {
         let _ = level;

@@ -38,7 +38,11 @@ impl Buffer {
 fn with_subscriber<R>(buffer: &Buffer, f: impl FnOnce() -> R) -> R {
     let writer = buffer.clone();
     let subscriber = tracing_subscriber::registry()
-        .with(bridge::layer(Instrumentations::new().target("bridge", true).target("lib", true)))
+        .with(bridge::layer(
+            Instrumentations::new()
+                .target("bridge", true)
+                .target("lib", true),
+        ))
         .with(logging::layer_with_writer(move || writer.clone()));
     tracing::subscriber::with_default(subscriber, f)
 }
@@ -66,8 +70,14 @@ fn tracing_spans_nest_both_ways_with_our_spans() {
     let library = spans.one("library-span");
     let inner = spans.one("ours-inner");
     let leaf = spans.one("library-leaf");
-    assert_eq!(library.parent_span_id.as_deref(), Some(outer.span_id.as_str()));
-    assert_eq!(inner.parent_span_id.as_deref(), Some(library.span_id.as_str()));
+    assert_eq!(
+        library.parent_span_id.as_deref(),
+        Some(outer.span_id.as_str())
+    );
+    assert_eq!(
+        inner.parent_span_id.as_deref(),
+        Some(library.span_id.as_str())
+    );
     assert_eq!(leaf.parent_span_id.as_deref(), Some(inner.span_id.as_str()));
     assert_eq!(library.attr("rows").and_then(|v| v.as_i64()), Some(3));
     assert!(library.event("library event").is_some());
@@ -110,6 +120,9 @@ fn log_lines_carry_the_exported_span_ids_for_tracing_and_log_records() {
     // `2025-09-08 10:00:00 INFO [trace=… span=…] mylogger: message`
     let text = line("from tracing");
     let (date, rest) = text.split_at(19);
-    assert!(date.chars().filter(|c| c.is_ascii_digit()).count() == 14, "{text}");
+    assert!(
+        date.chars().filter(|c| c.is_ascii_digit()).count() == 14,
+        "{text}"
+    );
     assert!(rest.starts_with(" INFO [trace="), "{text}");
 }

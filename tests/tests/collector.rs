@@ -11,9 +11,17 @@ use std::time::Duration;
 fn through_rotel(protocol: Protocol) {
     let _serial = serial();
     let backend = OtlpReceiver::start(Transport::Grpc).unwrap();
-    let transport = if protocol == Protocol::Grpc { Transport::Grpc } else { Transport::Http };
+    let transport = if protocol == Protocol::Grpc {
+        Transport::Grpc
+    } else {
+        Transport::Http
+    };
     let rotel = Rotel::start(transport, &backend).expect("rotel starts (installed by .ci/run)");
-    let endpoint = if protocol == Protocol::Grpc { rotel.grpc_endpoint() } else { rotel.http_endpoint() };
+    let endpoint = if protocol == Protocol::Grpc {
+        rotel.grpc_endpoint()
+    } else {
+        rotel.http_endpoint()
+    };
     let sdk = TracingSdk::builder("via-collector")
         .environment(std::iter::empty::<(String, String)>())
         .otlp_protocol(protocol)
@@ -23,8 +31,15 @@ fn through_rotel(protocol: Protocol) {
         .init()
         .unwrap();
     {
-        let root = sdk.span("checkout").kind(SpanKind::Server).attribute("cart.items", 3).entered();
-        let _child = sdk.span("fetch_user").attribute("db.table", "users").entered();
+        let root = sdk
+            .span("checkout")
+            .kind(SpanKind::Server)
+            .attribute("cart.items", 3)
+            .entered();
+        let _child = sdk
+            .span("fetch_user")
+            .attribute("db.table", "users")
+            .entered();
         root.add_event("payment.started", [("currency", "INR")]);
     }
     sdk.shutdown().unwrap();
@@ -36,8 +51,16 @@ fn through_rotel(protocol: Protocol) {
     assert_eq!(root.kind_name(), "server");
     assert_eq!(root.attr("cart.items"), Some(&AttrValue::Int(3)));
     assert!(root.event("payment.started").is_some());
-    assert_eq!(root.resource_attr("service.name").and_then(AttrValue::as_str), Some("via-collector"));
-    assert_eq!(root.resource_attr("service.version").and_then(AttrValue::as_str), Some("1.4.0"));
+    assert_eq!(
+        root.resource_attr("service.name")
+            .and_then(AttrValue::as_str),
+        Some("via-collector")
+    );
+    assert_eq!(
+        root.resource_attr("service.version")
+            .and_then(AttrValue::as_str),
+        Some("1.4.0")
+    );
 }
 
 #[test]

@@ -27,7 +27,10 @@ fn defaults_match_the_design_table() {
     assert_eq!(c.sampling_ratio, 1.0);
     assert!(c.use_batch && !c.console && c.otlp && c.logging_correlation && !c.disabled);
     assert!(c.propagation.trace_context && c.propagation.baggage && !c.propagation.b3_single);
-    let http = with_env(&[]).otlp_protocol(Protocol::HttpProtobuf).resolve().unwrap();
+    let http = with_env(&[])
+        .otlp_protocol(Protocol::HttpProtobuf)
+        .resolve()
+        .unwrap();
     assert_eq!(http.endpoint.to_string(), "http://localhost:4318/v1/traces");
 }
 
@@ -56,10 +59,18 @@ fn builder_beats_seed_env_beats_otel_env_beats_default() {
     assert!(from_env.propagation.b3_multi && !from_env.propagation.trace_context);
     assert!(!from_env.insecure);
     assert!(from_env.console);
-    let resource: Vec<String> = from_env.resource_attributes.iter().map(|kv| format!("{}={}", kv.key, kv.value)).collect();
+    let resource: Vec<String> = from_env
+        .resource_attributes
+        .iter()
+        .map(|kv| format!("{}={}", kv.key, kv.value))
+        .collect();
     assert!(resource.contains(&"region=eu".to_string()), "{resource:?}");
 
-    let without_seed: Vec<_> = all.iter().filter(|(k, _)| !k.starts_with("OTLP_")).copied().collect();
+    let without_seed: Vec<_> = all
+        .iter()
+        .filter(|(k, _)| !k.starts_with("OTLP_"))
+        .copied()
+        .collect();
     let otel = with_env(&without_seed).resolve().unwrap();
     assert_eq!(otel.endpoint.to_string(), "http://otel:4317/");
     assert_eq!(otel.protocol, Protocol::Grpc);
@@ -84,7 +95,11 @@ fn builder_beats_seed_env_beats_otel_env_beats_default() {
     assert_eq!(builder.headers[0].1, "builder");
     assert!(builder.propagation.trace_context && !builder.propagation.b3_multi);
     assert!(!builder.console);
-    let version = builder.resource_attributes.iter().find(|kv| kv.key.as_str() == "service.version").unwrap();
+    let version = builder
+        .resource_attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == "service.version")
+        .unwrap();
     assert_eq!(version.value.as_str(), "1.4.0");
 }
 
@@ -92,7 +107,10 @@ fn builder_beats_seed_env_beats_otel_env_beats_default() {
 fn traces_endpoint_is_used_verbatim_for_http() {
     let c = with_env(&[
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
-        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://c:4318/custom/path"),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "http://c:4318/custom/path",
+        ),
     ])
     .resolve()
     .unwrap();
@@ -102,40 +120,112 @@ fn traces_endpoint_is_used_verbatim_for_http() {
 #[test]
 fn every_bad_input_is_a_config_error_naming_setting_and_value() {
     let cases: Vec<(TracingSdkBuilder, &[&str])> = vec![
-        (TracingSdk::builder("  ").environment(std::iter::empty::<(String, String)>()), &["service_name", "\"  \""]),
-        (with_env(&[]).sampling_ratio(1.5), &["sampling_ratio", "\"1.5\"", "0.0..=1.0"]),
-        (with_env(&[]).sampling_ratio(-0.1), &["sampling_ratio", "\"-0.1\""]),
-        (with_env(&[]).sampling_ratio(f64::NAN), &["sampling_ratio", "\"NaN\""]),
-        (with_env(&[("OTEL_TRACES_SAMPLER_ARG", "abc")]), &["OTEL_TRACES_SAMPLER_ARG", "\"abc\""]),
-        (with_env(&[("OTLP_PROTOCOL", "carrier-pigeon")]), &["OTLP_PROTOCOL", "\"carrier-pigeon\"", "grpc"]),
-        (with_env(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "udp")]), &["OTEL_EXPORTER_OTLP_PROTOCOL", "\"udp\""]),
-        (with_env(&[]).otlp_endpoint("http://"), &["otlp_endpoint", "\"http://\""]),
-        (with_env(&[("OTLP_ENDPOINT", "ftp://c:21")]), &["OTLP_ENDPOINT", "\"ftp://c:21\""]),
-        (with_env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url")]), &["OTEL_EXPORTER_OTLP_ENDPOINT", "\"not a url\""]),
-        (with_env(&[("OTEL_EXPORTER_OTLP_HEADERS", "novalue")]), &["OTEL_EXPORTER_OTLP_HEADERS", "key=value"]),
-        (with_env(&[("OTEL_EXPORTER_OTLP_HEADERS", "k=%zz")]), &["OTEL_EXPORTER_OTLP_HEADERS", "percent"]),
-        (with_env(&[]).otlp_headers([("bad name", "v")]), &["otlp_headers", "\"bad name\""]),
-        (with_env(&[]).otlp_headers([("x-key", "line\nbreak")]), &["otlp_headers", "x-key=<redacted>", "byte 4"]),
-        (with_env(&[("OTEL_PROPAGATORS", "xray")]), &["OTEL_PROPAGATORS", "\"xray\""]),
-        (with_env(&[("OTEL_SDK_DISABLED", "perhaps")]), &["OTEL_SDK_DISABLED", "\"perhaps\""]),
-        (with_env(&[("OTEL_EXPORTER_OTLP_INSECURE", "nah")]), &["OTEL_EXPORTER_OTLP_INSECURE", "\"nah\""]),
-        (with_env(&[("OTEL_RESOURCE_ATTRIBUTES", "region")]), &["OTEL_RESOURCE_ATTRIBUTES", "\"region\""]),
-        (with_env(&[("OTEL_BSP_MAX_QUEUE_SIZE", "lots")]), &["OTEL_BSP_MAX_QUEUE_SIZE", "\"lots\""]),
-        (with_env(&[("OTEL_EXPORTER_OTLP_TIMEOUT", "10s")]), &["OTEL_EXPORTER_OTLP_TIMEOUT", "\"10s\""]),
-        (with_env(&[("OTEL_TRACES_EXPORTER", "zipkin")]), &["OTEL_TRACES_EXPORTER", "\"zipkin\""]),
-        (with_env(&[]).max_queue_size(0), &["max_queue_size", "\"0\""]),
+        (
+            TracingSdk::builder("  ").environment(std::iter::empty::<(String, String)>()),
+            &["service_name", "\"  \""],
+        ),
+        (
+            with_env(&[]).sampling_ratio(1.5),
+            &["sampling_ratio", "\"1.5\"", "0.0..=1.0"],
+        ),
+        (
+            with_env(&[]).sampling_ratio(-0.1),
+            &["sampling_ratio", "\"-0.1\""],
+        ),
+        (
+            with_env(&[]).sampling_ratio(f64::NAN),
+            &["sampling_ratio", "\"NaN\""],
+        ),
+        (
+            with_env(&[("OTEL_TRACES_SAMPLER_ARG", "abc")]),
+            &["OTEL_TRACES_SAMPLER_ARG", "\"abc\""],
+        ),
+        (
+            with_env(&[("OTLP_PROTOCOL", "carrier-pigeon")]),
+            &["OTLP_PROTOCOL", "\"carrier-pigeon\"", "grpc"],
+        ),
+        (
+            with_env(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "udp")]),
+            &["OTEL_EXPORTER_OTLP_PROTOCOL", "\"udp\""],
+        ),
+        (
+            with_env(&[]).otlp_endpoint("http://"),
+            &["otlp_endpoint", "\"http://\""],
+        ),
+        (
+            with_env(&[("OTLP_ENDPOINT", "ftp://c:21")]),
+            &["OTLP_ENDPOINT", "\"ftp://c:21\""],
+        ),
+        (
+            with_env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url")]),
+            &["OTEL_EXPORTER_OTLP_ENDPOINT", "\"not a url\""],
+        ),
+        (
+            with_env(&[("OTEL_EXPORTER_OTLP_HEADERS", "novalue")]),
+            &["OTEL_EXPORTER_OTLP_HEADERS", "key=value"],
+        ),
+        (
+            with_env(&[("OTEL_EXPORTER_OTLP_HEADERS", "k=%zz")]),
+            &["OTEL_EXPORTER_OTLP_HEADERS", "percent"],
+        ),
+        (
+            with_env(&[]).otlp_headers([("bad name", "v")]),
+            &["otlp_headers", "\"bad name\""],
+        ),
+        (
+            with_env(&[]).otlp_headers([("x-key", "line\nbreak")]),
+            &["otlp_headers", "x-key=<redacted>", "byte 4"],
+        ),
+        (
+            with_env(&[("OTEL_PROPAGATORS", "xray")]),
+            &["OTEL_PROPAGATORS", "\"xray\""],
+        ),
+        (
+            with_env(&[("OTEL_SDK_DISABLED", "perhaps")]),
+            &["OTEL_SDK_DISABLED", "\"perhaps\""],
+        ),
+        (
+            with_env(&[("OTEL_EXPORTER_OTLP_INSECURE", "nah")]),
+            &["OTEL_EXPORTER_OTLP_INSECURE", "\"nah\""],
+        ),
+        (
+            with_env(&[("OTEL_RESOURCE_ATTRIBUTES", "region")]),
+            &["OTEL_RESOURCE_ATTRIBUTES", "\"region\""],
+        ),
+        (
+            with_env(&[("OTEL_BSP_MAX_QUEUE_SIZE", "lots")]),
+            &["OTEL_BSP_MAX_QUEUE_SIZE", "\"lots\""],
+        ),
+        (
+            with_env(&[("OTEL_EXPORTER_OTLP_TIMEOUT", "10s")]),
+            &["OTEL_EXPORTER_OTLP_TIMEOUT", "\"10s\""],
+        ),
+        (
+            with_env(&[("OTEL_TRACES_EXPORTER", "zipkin")]),
+            &["OTEL_TRACES_EXPORTER", "\"zipkin\""],
+        ),
+        (
+            with_env(&[]).max_queue_size(0),
+            &["max_queue_size", "\"0\""],
+        ),
     ];
     for (builder, needles) in cases {
         let message = error(builder);
         for needle in needles {
-            assert!(message.contains(needle), "{message:?} should mention {needle}");
+            assert!(
+                message.contains(needle),
+                "{message:?} should mention {needle}"
+            );
         }
     }
 }
 
 #[test]
 fn secrets_stay_out_of_errors_and_debug_output() {
-    let message = error(with_env(&[("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20t0ps3cret,broken")]));
+    let message = error(with_env(&[(
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "authorization=Bearer%20t0ps3cret,broken",
+    )]));
     assert!(!message.contains("t0ps3cret"), "{message}");
     let builder = with_env(&[]).otlp_headers([("authorization", "Bearer t0ps3cret")]);
     assert!(!format!("{builder:?}").contains("t0ps3cret"));
@@ -152,8 +242,13 @@ fn missing_tls_files_are_config_errors_at_init() {
         .unwrap_err();
     assert!(matches!(err, ConfigError::File { .. }));
     assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");
-    let err = with_env(&[("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/x.pem")]).resolve().unwrap_err();
-    assert!(err.to_string().contains("OTEL_EXPORTER_OTLP_CLIENT_KEY"), "{err}");
+    let err = with_env(&[("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/x.pem")])
+        .resolve()
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("OTEL_EXPORTER_OTLP_CLIENT_KEY"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -164,8 +259,14 @@ fn the_seed_endpoint_variable_wins_end_to_end() {
         .environment([
             ("OTLP_ENDPOINT", rx.endpoint()),
             ("OTLP_PROTOCOL", "http/protobuf".to_string()),
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9".to_string()),
-            ("OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=from-env".to_string()),
+            (
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                "http://127.0.0.1:9".to_string(),
+            ),
+            (
+                "OTEL_EXPORTER_OTLP_HEADERS",
+                "x-tenant=from-env".to_string(),
+            ),
             ("OTEL_RESOURCE_ATTRIBUTES", "region=ap-south-1".to_string()),
             ("DEPLOYMENT_ENV", "staging".to_string()),
         ])
@@ -175,7 +276,14 @@ fn the_seed_endpoint_variable_wins_end_to_end() {
     sdk.shutdown().unwrap();
     let spans = rx.wait_for_spans(1, WAIT);
     let span = spans.one("configured");
-    assert_eq!(span.resource_attr("region").and_then(AttrValue::as_str), Some("ap-south-1"));
-    assert_eq!(span.resource_attr("deployment.environment.name").and_then(AttrValue::as_str), Some("staging"));
+    assert_eq!(
+        span.resource_attr("region").and_then(AttrValue::as_str),
+        Some("ap-south-1")
+    );
+    assert_eq!(
+        span.resource_attr("deployment.environment.name")
+            .and_then(AttrValue::as_str),
+        Some("staging")
+    );
     assert_eq!(rx.requests()[0].header("x-tenant"), Some("from-env"));
 }

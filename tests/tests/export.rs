@@ -63,40 +63,70 @@ fn full_round_trip(protocol: Protocol) {
     assert_eq!(checkout.kind_name(), "server");
     assert_eq!(fetch.kind_name(), "client");
     assert!(checkout.is_root());
-    assert_eq!(fetch.parent_span_id.as_deref(), Some(checkout.span_id.as_str()));
+    assert_eq!(
+        fetch.parent_span_id.as_deref(),
+        Some(checkout.span_id.as_str())
+    );
     assert_eq!(fetch.trace_id, checkout.trace_id);
     assert_ne!(other.trace_id, checkout.trace_id);
 
     assert_eq!(checkout.attr("cart.items"), Some(&AttrValue::Int(3)));
     assert_eq!(checkout.attr("cart.total"), Some(&AttrValue::Double(14.99)));
     assert_eq!(checkout.attr("cart.gift"), Some(&AttrValue::Bool(true)));
-    assert_eq!(checkout.attr("user.id").and_then(AttrValue::as_str), Some("u_123"));
+    assert_eq!(
+        checkout.attr("user.id").and_then(AttrValue::as_str),
+        Some("u_123")
+    );
     let event = checkout.event("payment.started").expect("event");
     assert_eq!(event.attr("amount"), Some(&AttrValue::Int(1499)));
-    assert_eq!(event.attr("currency").and_then(AttrValue::as_str), Some("INR"));
+    assert_eq!(
+        event.attr("currency").and_then(AttrValue::as_str),
+        Some("INR")
+    );
     assert_eq!(checkout.status.code, StatusCode::Unset);
 
     assert_eq!(fetch.status.code, StatusCode::Error);
     assert_eq!(fetch.status.message, "card declined");
     let exception = fetch.event("exception").expect("exception event");
-    assert_eq!(exception.attr("exception.message").and_then(AttrValue::as_str), Some("card declined"));
+    assert_eq!(
+        exception
+            .attr("exception.message")
+            .and_then(AttrValue::as_str),
+        Some("card declined")
+    );
     assert!(exception
         .attr("exception.type")
         .and_then(AttrValue::as_str)
         .is_some_and(|t| t.ends_with("PaymentDeclined")));
-    assert_eq!(exception.attr("stage").and_then(AttrValue::as_str), Some("charge"));
+    assert_eq!(
+        exception.attr("stage").and_then(AttrValue::as_str),
+        Some("charge")
+    );
     assert_eq!(fetch.links.len(), 1);
     assert_eq!(fetch.links[0].span_id, other.span_id);
     assert_eq!(fetch.links[0].trace_id, other.trace_id);
 
     for span in &spans {
-        assert_eq!(span.resource_attr("service.name").and_then(AttrValue::as_str), Some("orders-api"));
         assert_eq!(
-            span.resource_attr("deployment.environment.name").and_then(AttrValue::as_str),
+            span.resource_attr("service.name")
+                .and_then(AttrValue::as_str),
+            Some("orders-api")
+        );
+        assert_eq!(
+            span.resource_attr("deployment.environment.name")
+                .and_then(AttrValue::as_str),
             Some("prod")
         );
-        assert_eq!(span.resource_attr("service.version").and_then(AttrValue::as_str), Some("1.4.0"));
-        assert_eq!(span.resource_attr("telemetry.sdk.language").and_then(AttrValue::as_str), Some("rust"));
+        assert_eq!(
+            span.resource_attr("service.version")
+                .and_then(AttrValue::as_str),
+            Some("1.4.0")
+        );
+        assert_eq!(
+            span.resource_attr("telemetry.sdk.language")
+                .and_then(AttrValue::as_str),
+            Some("rust")
+        );
         assert!(span.resource_attr("telemetry.sdk.version").is_some());
         assert_eq!(span.scope_name, "orders-api");
         assert!(span.end_unix_nanos >= span.start_unix_nanos);
@@ -182,7 +212,11 @@ fn dropping_the_sdk_flushes() {
         .unwrap();
     sdk.start_span("flushed-on-drop").end();
     drop(sdk);
-    assert_eq!(rx.spans().names(), ["flushed-on-drop"], "delivered before drop returned");
+    assert_eq!(
+        rx.spans().names(),
+        ["flushed-on-drop"],
+        "delivered before drop returned"
+    );
 }
 
 #[test]

@@ -15,7 +15,10 @@ const B3_TRACE_ID: &str = "80f198ee56343ba864fe8b2a57d3eff7";
 const B3_SPAN_ID: &str = "e457b5a2e4d86bd1";
 
 fn headers(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn sdk(b3: Option<&str>) -> (TracingSdk, aios_tracing_tests::OtlpReceiver) {
@@ -32,21 +35,39 @@ fn w3c_inbound_traceparent_tracestate_and_baggage_continue_the_trace() {
     let _serial = serial();
     let (sdk, rx) = sdk(None);
     let inbound = headers(&[
-        ("traceparent", &format!("00-{W3C_TRACE_ID}-{W3C_PARENT_ID}-01")),
+        (
+            "traceparent",
+            &format!("00-{W3C_TRACE_ID}-{W3C_PARENT_ID}-01"),
+        ),
         ("tracestate", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"),
         ("baggage", "userId=alice,serverNode=DF%2028"),
     ]);
     let cx = sdk.extract_context(&inbound);
-    assert_eq!(cx.span().span_context().trace_state().get("congo"), Some("t61rcWkgMzE"));
+    assert_eq!(
+        cx.span().span_context().trace_state().get("congo"),
+        Some("t61rcWkgMzE")
+    );
     let baggage = opentelemetry::baggage::BaggageExt::baggage(&cx);
-    assert_eq!(baggage.get("userId").map(|v| v.as_str().to_string()), Some("alice".into()));
-    assert_eq!(baggage.get("serverNode").map(|v| v.as_str().to_string()), Some("DF 28".into()));
+    assert_eq!(
+        baggage.get("userId").map(|v| v.as_str().to_string()),
+        Some("alice".into())
+    );
+    assert_eq!(
+        baggage.get("serverNode").map(|v| v.as_str().to_string()),
+        Some("DF 28".into())
+    );
 
     let span = Span::builder("handle").parent(&cx).entered();
     let outbound = sdk.inject_headers(HashMap::new());
     let sc = span.span_context();
-    assert_eq!(outbound["traceparent"], format!("00-{W3C_TRACE_ID}-{}-01", sc.span_id()));
-    assert_eq!(outbound["tracestate"], "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
+    assert_eq!(
+        outbound["traceparent"],
+        format!("00-{W3C_TRACE_ID}-{}-01", sc.span_id())
+    );
+    assert_eq!(
+        outbound["tracestate"],
+        "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"
+    );
     assert!(outbound["baggage"].contains("userId=alice"));
     drop(span);
     sdk.shutdown().unwrap();
@@ -55,7 +76,10 @@ fn w3c_inbound_traceparent_tracestate_and_baggage_continue_the_trace() {
     let handled = spans.one("handle");
     assert_eq!(handled.trace_id, W3C_TRACE_ID);
     assert_eq!(handled.parent_span_id.as_deref(), Some(W3C_PARENT_ID));
-    assert_eq!(handled.trace_state, "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
+    assert_eq!(
+        handled.trace_state,
+        "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"
+    );
     assert_eq!(handled.flags & 0x300, 0x300, "parent marked remote");
 }
 
@@ -65,10 +89,25 @@ fn http_header_maps_carry_context_too() {
     let (sdk, _rx) = sdk(None);
     let root = sdk.span("client").entered();
     let outbound = inject_headers(http::HeaderMap::new());
-    let value = outbound.get("traceparent").unwrap().to_str().unwrap().to_owned();
-    assert_eq!(value, format!("00-{}-{}-01", root.span_context().trace_id(), root.span_context().span_id()));
+    let value = outbound
+        .get("traceparent")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        value,
+        format!(
+            "00-{}-{}-01",
+            root.span_context().trace_id(),
+            root.span_context().span_id()
+        )
+    );
     let cx = extract_context(&outbound);
-    assert_eq!(cx.span().span_context().span_id(), root.span_context().span_id());
+    assert_eq!(
+        cx.span().span_context().span_id(),
+        root.span_context().span_id()
+    );
     assert!(cx.span().span_context().is_remote());
     drop(root);
     sdk.shutdown().unwrap();
@@ -99,19 +138,33 @@ fn malformed_inbound_headers_yield_a_fresh_root_and_never_panic() {
     sdk.shutdown().unwrap();
     let spans = rx.wait_for_spans(bad.len(), WAIT);
     assert_eq!(spans.len(), bad.len());
-    assert!(spans.iter().all(|s| s.is_root() && s.trace_id != W3C_TRACE_ID));
+    assert!(spans
+        .iter()
+        .all(|s| s.is_root() && s.trace_id != W3C_TRACE_ID));
 }
 
 #[test]
 fn b3_single_header_in_and_out() {
     let _serial = serial();
     let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).use_b3_propagation(true).init().unwrap();
-    let cx = sdk.extract_context(&headers(&[("b3", &format!("{B3_TRACE_ID}-{B3_SPAN_ID}-1"))]));
+    let sdk = builder_for(&rx, Protocol::Grpc)
+        .use_b3_propagation(true)
+        .init()
+        .unwrap();
+    let cx = sdk.extract_context(&headers(&[(
+        "b3",
+        &format!("{B3_TRACE_ID}-{B3_SPAN_ID}-1"),
+    )]));
     let span = Span::builder("b3-child").parent(&cx).entered();
     let outbound = sdk.inject_headers(HashMap::new());
-    assert_eq!(outbound["b3"], format!("{B3_TRACE_ID}-{}-1", span.span_context().span_id()));
-    assert!(!outbound.contains_key("traceparent"), "B3 replaces W3C trace context");
+    assert_eq!(
+        outbound["b3"],
+        format!("{B3_TRACE_ID}-{}-1", span.span_context().span_id())
+    );
+    assert!(
+        !outbound.contains_key("traceparent"),
+        "B3 replaces W3C trace context"
+    );
     drop(span);
     sdk.shutdown().unwrap();
     let spans = rx.wait_for_spans(1, WAIT);
@@ -132,22 +185,37 @@ fn b3_multi_header_in_and_out() {
     let span = Span::builder("b3multi-child").parent(&cx).entered();
     let outbound = sdk.inject_headers(HashMap::new());
     assert_eq!(outbound["x-b3-traceid"], B3_TRACE_ID);
-    assert_eq!(outbound["x-b3-spanid"], span.span_context().span_id().to_string());
+    assert_eq!(
+        outbound["x-b3-spanid"],
+        span.span_context().span_id().to_string()
+    );
     assert_eq!(outbound["x-b3-sampled"], "1");
     drop(span);
     sdk.shutdown().unwrap();
     let spans = rx.wait_for_spans(1, WAIT);
-    assert_eq!(spans.one("b3multi-child").parent_span_id.as_deref(), Some(B3_SPAN_ID));
+    assert_eq!(
+        spans.one("b3multi-child").parent_span_id.as_deref(),
+        Some(B3_SPAN_ID)
+    );
 }
 
 #[test]
 fn b3_unsampled_and_malformed_inputs() {
     let _serial = serial();
     let (sdk, _rx) = sdk(Some("b3"));
-    let unsampled = sdk.extract_context(&headers(&[("b3", &format!("{B3_TRACE_ID}-{B3_SPAN_ID}-0"))]));
+    let unsampled = sdk.extract_context(&headers(&[(
+        "b3",
+        &format!("{B3_TRACE_ID}-{B3_SPAN_ID}-0"),
+    )]));
     assert!(unsampled.span().span_context().is_valid());
     assert!(!Span::builder("x").parent(&unsampled).start().is_recording());
-    for bad in ["", "0", "nonsense-xyz", &format!("{B3_TRACE_ID}-{B3_SPAN_ID}-7"), &"a".repeat(100_000)] {
+    for bad in [
+        "",
+        "0",
+        "nonsense-xyz",
+        &format!("{B3_TRACE_ID}-{B3_SPAN_ID}-7"),
+        &"a".repeat(100_000),
+    ] {
         let cx = sdk.extract_context(&headers(&[("b3", bad)]));
         assert!(!cx.span().span_context().is_valid(), "accepted {bad:?}");
     }

@@ -12,14 +12,20 @@ const SAMPLED_PARENT: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b71692033
 const UNSAMPLED_PARENT: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";
 
 fn remote(traceparent: &str) -> aios_tracing::Context {
-    extract_context(&HashMap::from([("traceparent".to_string(), traceparent.to_string())]))
+    extract_context(&HashMap::from([(
+        "traceparent".to_string(),
+        traceparent.to_string(),
+    )]))
 }
 
 #[test]
 fn ratio_one_samples_every_root_and_ratio_zero_none() {
     let _serial = serial();
     let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).sampling_ratio(0.0).init().unwrap();
+    let sdk = builder_for(&rx, Protocol::Grpc)
+        .sampling_ratio(0.0)
+        .init()
+        .unwrap();
     for _ in 0..50 {
         let span = sdk.start_span("unsampled");
         assert!(!span.is_recording());
@@ -28,7 +34,10 @@ fn ratio_one_samples_every_root_and_ratio_zero_none() {
     sdk.shutdown().unwrap();
     assert_eq!(sdk.stats().ended, 0);
 
-    let sdk = builder_for(&rx, Protocol::Grpc).sampling_ratio(1.0).init().unwrap();
+    let sdk = builder_for(&rx, Protocol::Grpc)
+        .sampling_ratio(1.0)
+        .init()
+        .unwrap();
     for _ in 0..50 {
         sdk.start_span("sampled").end();
     }
@@ -42,8 +51,13 @@ fn ratio_one_samples_every_root_and_ratio_zero_none() {
 fn a_sampled_remote_parent_is_followed_even_at_ratio_zero() {
     let _serial = serial();
     let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).sampling_ratio(0.0).init().unwrap();
-    let span = Span::builder("continued").parent(&remote(SAMPLED_PARENT)).start();
+    let sdk = builder_for(&rx, Protocol::Grpc)
+        .sampling_ratio(0.0)
+        .init()
+        .unwrap();
+    let span = Span::builder("continued")
+        .parent(&remote(SAMPLED_PARENT))
+        .start();
     assert!(span.is_recording());
     span.end();
     sdk.shutdown().unwrap();
@@ -57,13 +71,21 @@ fn a_sampled_remote_parent_is_followed_even_at_ratio_zero() {
 fn an_unsampled_remote_parent_is_followed_even_at_ratio_one() {
     let _serial = serial();
     let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).sampling_ratio(1.0).init().unwrap();
-    let span = Span::builder("dropped").parent(&remote(UNSAMPLED_PARENT)).start();
+    let sdk = builder_for(&rx, Protocol::Grpc)
+        .sampling_ratio(1.0)
+        .init()
+        .unwrap();
+    let span = Span::builder("dropped")
+        .parent(&remote(UNSAMPLED_PARENT))
+        .start();
     assert!(!span.is_recording());
     // Children of an unsampled local span are unsampled too.
     let child = Span::builder("child").parent(span.context()).start();
     assert!(!child.is_recording());
-    assert_eq!(child.span_context().trace_id().to_string(), "0af7651916cd43dd8448eb211c80319c");
+    assert_eq!(
+        child.span_context().trace_id().to_string(),
+        "0af7651916cd43dd8448eb211c80319c"
+    );
     child.end();
     span.end();
     sdk.start_span("control").end();

@@ -29,7 +29,10 @@ fn shutdown_with_no_collector_returns_within_its_bound() {
         let start = Instant::now();
         let result = sdk.shutdown();
         let took = start.elapsed();
-        assert!(took < Duration::from_millis(1500), "{protocol}: shutdown took {took:?}");
+        assert!(
+            took < Duration::from_millis(1500),
+            "{protocol}: shutdown took {took:?}"
+        );
         assert!(result.is_err(), "undeliverable spans are reported");
         let stats = sdk.stats();
         assert_eq!(stats.ended, 100);
@@ -41,19 +44,29 @@ fn shutdown_with_no_collector_returns_within_its_bound() {
 #[test]
 fn shutdown_against_a_collector_that_never_answers_is_bounded() {
     let _serial = serial();
-    let rx = OtlpReceiver::builder(Transport::Grpc).fail_always(Fault::Blackhole).start().unwrap();
+    let rx = OtlpReceiver::builder(Transport::Grpc)
+        .fail_always(Fault::Blackhole)
+        .start()
+        .unwrap();
     let sdk = sdk_to(&rx.endpoint(), Protocol::Grpc, Duration::from_secs(1));
     sdk.start_span("stuck").end();
     let start = Instant::now();
     let _ = sdk.shutdown();
-    assert!(start.elapsed() < Duration::from_millis(1500), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_millis(1500),
+        "took {:?}",
+        start.elapsed()
+    );
     assert_eq!(sdk.stats().dropped, 1);
 }
 
 #[test]
 fn a_full_queue_drops_and_counts_without_blocking() {
     let _serial = serial();
-    let rx = OtlpReceiver::builder(Transport::Http).fail_always(Fault::Hang).start().unwrap();
+    let rx = OtlpReceiver::builder(Transport::Http)
+        .fail_always(Fault::Hang)
+        .start()
+        .unwrap();
     let sdk = TracingSdk::builder("overloaded")
         .environment(std::iter::empty::<(String, String)>())
         .otlp_protocol(Protocol::HttpProtobuf)
@@ -75,7 +88,10 @@ fn a_full_queue_drops_and_counts_without_blocking() {
     assert_eq!(stats.ended, 100);
     assert_eq!(stats.dropped_queue_full, 90, "{stats:?}");
     assert_eq!(stats.queued, 10);
-    assert!(slowest < Duration::from_millis(50), "span end blocked for {slowest:?}");
+    assert!(
+        slowest < Duration::from_millis(50),
+        "span end blocked for {slowest:?}"
+    );
     let _ = sdk.shutdown();
     let stats = sdk.stats();
     assert_eq!(stats.exported, 0);
@@ -143,7 +159,10 @@ fn disabled_sdk_records_and_exports_nothing() {
     let _serial = serial();
     let rx = receiver(Protocol::Grpc);
     let sdk = TracingSdk::builder("off")
-        .environment([("OTEL_SDK_DISABLED", "true"), ("OTLP_ENDPOINT", rx.endpoint().as_str())])
+        .environment([
+            ("OTEL_SDK_DISABLED", "true"),
+            ("OTLP_ENDPOINT", rx.endpoint().as_str()),
+        ])
         .init()
         .unwrap();
     assert!(!sdk.is_enabled());
@@ -155,4 +174,40 @@ fn disabled_sdk_records_and_exports_nothing() {
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(rx.span_count(), 0);
     assert_eq!(sdk.stats().ended, 0);
+}
+
+#[test]
+fn shutdown_from_a_drop_during_a_panic_delivers_the_panicking_span() {
+    let _serial = serial();
+    let rx = receiver(Protocol::Grpc);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let sdk = builder_for(&rx, Protocol::Grpc).scheduled_delay(Duration::from_secs(60)).init().unwrap();
+        let _span = sdk.span("panicking").entered();
+        panic!("boom");
+    }));
+    assert!(result.is_err());
+    let spans = rx.spans();
+    let span = aios_tracing_tests::SpansExt::one(spans.as_slice(), "panicking");
+    assert_eq!(span.status.code, aios_tracing_tests::StatusCode::Error);
+    assert!(span.event("exception").is_some());
+}
+
+#[test]
+fn concurrent_shutdowns_from_two_threads_are_bounded() {
+    let _serial = serial();
+    let sdk = std::sync::Arc::new(sdk_to(&dead_endpoint(), Protocol::Grpc, Duration::from_secs(1)));
+    for _ in 0..50 {
+        sdk.start_span("x").end();
+    }
+    let start = Instant::now();
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let sdk = std::sync::Arc::clone(&sdk);
+            std::thread::spawn(move || sdk.shutdown())
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert!(start.elapsed() < Duration::from_millis(1500), "took {:?}", start.elapsed());
+    assert_eq!(results.iter().filter(|r| **r == Err(ShutdownError::AlreadyShutdown)).count(), 1);
+    assert_eq!(sdk.stats().dropped, 50);
 }

@@ -40,13 +40,24 @@ pub(crate) fn client(
         .tls_backend_preconfigured(tls))
 }
 
-pub(crate) fn connect(builder: reqwest::ClientBuilder, url: String, encoding: Encoding) -> Result<Http, String> {
+pub(crate) fn connect(
+    builder: reqwest::ClientBuilder,
+    url: String,
+    encoding: Encoding,
+) -> Result<Http, String> {
     let client = builder.build().map_err(|e| e.to_string())?;
-    Ok(Http { client, url, encoding })
+    Ok(Http {
+        client,
+        url,
+        encoding,
+    })
 }
 
 impl Http {
-    pub(crate) fn encode(&self, request: &ExportTraceServiceRequest) -> Result<bytes::Bytes, String> {
+    pub(crate) fn encode(
+        &self,
+        request: &ExportTraceServiceRequest,
+    ) -> Result<bytes::Bytes, String> {
         match self.encoding {
             Encoding::Protobuf => Ok(request.encode_to_vec().into()),
             Encoding::Json => serde_json::to_vec(request)
@@ -79,7 +90,10 @@ impl Http {
             .map(Duration::from_secs);
         let reason = format!("HTTP status {status}");
         match status.as_u16() {
-            429 | 502 | 503 | 504 => Err(Failure::Transient { reason, retry_after }),
+            429 | 502 | 503 | 504 => Err(Failure::Transient {
+                reason,
+                retry_after,
+            }),
             _ => Err(Failure::Permanent(reason)),
         }
     }

@@ -33,11 +33,12 @@ pub(crate) struct PreparedOtlp {
 #[derive(Debug)]
 enum PreparedTransport {
     Grpc {
-        endpoint: tonic::transport::Endpoint,
+        endpoint: Box<tonic::transport::Endpoint>,
         headers: Vec<(::http::HeaderName, ::http::HeaderValue)>,
     },
     Http {
-        builder: reqwest::ClientBuilder,
+        // Boxed: a client builder is large and the variant is built once.
+        builder: Box<reqwest::ClientBuilder>,
         url: String,
         encoding: http::Encoding,
     },
@@ -53,7 +54,8 @@ pub(crate) struct OtlpExporter {
 
 #[derive(Debug)]
 enum Transport {
-    Grpc(grpc::Grpc),
+    // Boxed: the gRPC client is several times the size of the others.
+    Grpc(Box<grpc::Grpc>),
     Http(http::Http),
     /// The HTTP client could not be built (reported once, every export fails).
     Broken(String),
@@ -67,10 +69,15 @@ pub(crate) fn prepare(config: &Config, resource: &Resource) -> Result<PreparedOt
         Protocol::Grpc => {
             let tls_config = uses_tls.then(|| tls::tonic_config(&material));
             let endpoint = grpc::endpoint(&config.endpoint, tls_config).map_err(|reason| {
-                ConfigError::invalid("otlp_endpoint", format!("usable for gRPC ({reason})"), config.endpoint.to_string(), crate::error::Source::Builder)
+                ConfigError::invalid(
+                    "otlp_endpoint",
+                    format!("usable for gRPC ({reason})"),
+                    config.endpoint.to_string(),
+                    crate::error::Source::Builder,
+                )
             })?;
             PreparedTransport::Grpc {
-                endpoint,
+                endpoint: Box::new(endpoint),
                 headers: config.headers.clone(),
             }
         }
@@ -82,12 +89,18 @@ pub(crate) fn prepare(config: &Config, resource: &Resource) -> Result<PreparedOt
             };
             let rustls = tls::rustls_config(&material).map_err(|reason| ConfigError::File {
                 setting: "OTEL_EXPORTER_OTLP_CERTIFICATE".into(),
-                path: config.tls.ca.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                path: config
+                    .tls
+                    .ca
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
                 reason,
             })?;
-            let builder = http::client(&config.headers, encoding, rustls).map_err(ConfigError::Startup)?;
+            let builder =
+                http::client(&config.headers, encoding, rustls).map_err(ConfigError::Startup)?;
             PreparedTransport::Http {
-                builder,
+                builder: Box::new(builder),
                 url: config.endpoint.to_string(),
                 encoding,
             }
@@ -104,10 +117,18 @@ impl PreparedOtlp {
     /// Makes the connection objects; must run inside the worker's runtime.
     pub(crate) fn start(self) -> OtlpExporter {
         let transport = match self.transport {
-            PreparedTransport::Grpc { endpoint, headers } => Transport::Grpc(grpc::connect(endpoint, &headers)),
-            PreparedTransport::Http { builder, url, encoding } => match http::connect(builder, url, encoding) {
+            PreparedTransport::Grpc { endpoint, headers } => {
+                Transport::Grpc(Box::new(grpc::connect(*endpoint, &headers)))
+            }
+            PreparedTransport::Http {
+                builder,
+                url,
+                encoding,
+            } => match http::connect(*builder, url, encoding) {
                 Ok(client) => Transport::Http(client),
-                Err(reason) => Transport::Broken(format!("the HTTP client could not be built: {reason}")),
+                Err(reason) => {
+                    Transport::Broken(format!("the HTTP client could not be built: {reason}"))
+                }
             },
         };
         OtlpExporter {
@@ -131,7 +152,8 @@ impl OtlpExporter {
             }
             Transport::Http(client) => {
                 let body = client.encode(&request)?;
-                retry::with_retries(deadline, |remaining| client.send(body.clone(), remaining)).await
+                retry::with_retries(deadline, |remaining| client.send(body.clone(), remaining))
+                    .await
             }
             Transport::Broken(reason) => Err(reason.clone()),
         }

@@ -10,7 +10,10 @@ use tokio::time::Instant;
 pub(crate) enum Failure {
     /// Worth another try (UNAVAILABLE, 503, 429, connection refused, …),
     /// optionally after the server's suggested delay.
-    Transient { reason: String, retry_after: Option<Duration> },
+    Transient {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
     /// Retrying won't help (400, INVALID_ARGUMENT, …).
     Permanent(String),
 }
@@ -29,14 +32,19 @@ where
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
-            return Err(format!("export deadline passed after {attempts} attempt(s)"));
+            return Err(format!(
+                "export deadline passed after {attempts} attempt(s)"
+            ));
         }
         attempts += 1;
         let outcome = tokio::time::timeout(remaining, attempt(remaining)).await;
         let (reason, retry_after) = match outcome {
             Ok(Ok(())) => return Ok(()),
             Ok(Err(Failure::Permanent(reason))) => return Err(reason),
-            Ok(Err(Failure::Transient { reason, retry_after })) => (reason, retry_after),
+            Ok(Err(Failure::Transient {
+                reason,
+                retry_after,
+            })) => (reason, retry_after),
             Err(_) => {
                 return Err(format!(
                     "no answer within the export timeout after {attempts} attempt(s)"
@@ -68,7 +76,10 @@ mod tests {
         let calls = AtomicU32::new(0);
         let result = with_retries(Instant::now() + Duration::from_secs(10), |_| async {
             if calls.fetch_add(1, Ordering::Relaxed) < 2 {
-                Err(Failure::Transient { reason: "503".into(), retry_after: None })
+                Err(Failure::Transient {
+                    reason: "503".into(),
+                    retry_after: None,
+                })
             } else {
                 Ok(())
             }
@@ -94,7 +105,10 @@ mod tests {
     async fn retrying_stops_at_the_deadline() {
         let start = Instant::now();
         let result = with_retries(start + Duration::from_secs(2), |_| async {
-            Err(Failure::Transient { reason: "unavailable".into(), retry_after: Some(Duration::from_millis(700)) })
+            Err(Failure::Transient {
+                reason: "unavailable".into(),
+                retry_after: Some(Duration::from_millis(700)),
+            })
         })
         .await;
         assert!(result.unwrap_err().contains("unavailable"));

@@ -34,7 +34,11 @@ fn read(setting: &str, path: &Path) -> Result<Vec<u8>, ConfigError> {
     })
 }
 
-fn certificates(setting: &str, path: &Path, pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
+fn certificates(
+    setting: &str,
+    path: &Path,
+    pem: &[u8],
+) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
     let certs: Vec<_> = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<_, _>>()
         .map_err(|e| ConfigError::File {
@@ -95,7 +99,9 @@ pub(crate) fn rustls_config(material: &TlsMaterial) -> Result<rustls::ClientConf
     roots.add_parsable_certificates(native.certs);
     if let Some(ca) = &material.ca_pem {
         for cert in CertificateDer::pem_slice_iter(ca).flatten() {
-            roots.add(cert).map_err(|e| format!("bad CA certificate: {e}"))?;
+            roots
+                .add(cert)
+                .map_err(|e| format!("bad CA certificate: {e}"))?;
         }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());

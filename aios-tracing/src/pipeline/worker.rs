@@ -272,14 +272,28 @@ impl Worker {
         }
     }
 
-    /// Shutdown's deadline passed: whatever is still queued or in flight is dropped.
+    /// Shutdown's deadline passed: whatever is still queued or in flight is
+    /// dropped, with one warning for all of it.
     async fn abandon(&mut self) {
         self.in_flight.abort_all();
+        let mut abandoned = 0;
         while let Some(done) = self.in_flight.join_next_with_id().await {
-            self.account(done);
+            match done {
+                Err(cancelled) if cancelled.is_cancelled() => {
+                    abandoned += self.in_flight_sizes.remove(&cancelled.id()).unwrap_or(0);
+                }
+                done => self.account(done),
+            }
         }
-        let left = self.shared.take(usize::MAX).len() as u64;
-        Counters::add(&self.shared.counters.dropped, left);
+        abandoned += self.shared.take(usize::MAX).len() as u64;
+        Counters::add(&self.shared.counters.dropped, abandoned);
+        if abandoned > 0 {
+            tracing::warn!(
+                target: "aios_tracing",
+                spans = abandoned,
+                "shutdown deadline passed before the collector took every span; the rest were dropped"
+            );
+        }
     }
 
     fn close(&mut self) {

@@ -1,0 +1,133 @@
+//! Ready-made spans for common transports, each behind its own feature:
+//!
+//! | feature | module | what it does |
+//! |---|---|---|
+//! | `tower` (`axum` for route names) | [`tower`] | SERVER spans for inbound HTTP requests |
+//! | `reqwest` | [`reqwest`] | CLIENT spans for outbound HTTP requests, context injected |
+//! | `tonic` | [`tonic`] | CLIENT and SERVER spans for gRPC calls, context propagated |
+//!
+//! All of them use the globally installed propagator, so they speak W3C
+//! Trace Context or B3, whichever the [`TracingSdk`](crate::TracingSdk) was
+//! configured with.
+
+#[cfg(feature = "reqwest")]
+pub mod reqwest;
+#[cfg(feature = "tonic")]
+pub mod tonic;
+#[cfg(feature = "tower")]
+pub mod tower;
+
+use crate::{registry, SpanBuilder};
+use opentelemetry::Context;
+use opentelemetry_sdk::trace::SdkTracer;
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{PoisonError, RwLock};
+use std::task::{self, Poll};
+
+/// The tracer of one integration's instrumentation scope (so its spans say
+/// which integration made them), cached until the active SDK changes.
+#[derive(Debug)]
+pub(crate) struct ScopedTracer {
+    scope: &'static str,
+    cached: RwLock<Option<(u64, SdkTracer)>>,
+}
+
+impl ScopedTracer {
+    #[allow(dead_code)]
+    pub(crate) const fn new(scope: &'static str) -> Self {
+        ScopedTracer {
+            scope,
+            cached: RwLock::new(None),
+        }
+    }
+
+    fn tracer(&self) -> Option<SdkTracer> {
+        let generation = registry::generation();
+        if generation == 0 {
+            return None;
+        }
+        if let Some((cached_generation, tracer)) =
+            &*self.cached.read().unwrap_or_else(PoisonError::into_inner)
+        {
+            if *cached_generation == generation {
+                return Some(tracer.clone());
+            }
+        }
+        let (generation, tracer) = registry::tracer(self.scope, env!("CARGO_PKG_VERSION"))?;
+        *self.cached.write().unwrap_or_else(PoisonError::into_inner) =
+            Some((generation, tracer.clone()));
+        Some(tracer)
+    }
+
+    /// A span builder on this scope's tracer (the no-op path when no SDK is active).
+    #[allow(dead_code)]
+    pub(crate) fn span(&self, name: impl Into<Cow<'static, str>>) -> SpanBuilder {
+        SpanBuilder::new(name.into(), self.tracer())
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A future polled with `cx` attached, so spans started while it runs
+    /// (and `Context::current()` inside it) see `cx` as their parent.
+    ///
+    /// The attach guard is `!Send`; it is created and dropped within each
+    /// `poll`, so the future itself stays `Send` when `F` is.
+    pub(crate) struct InContext<F> {
+        #[pin]
+        inner: F,
+        cx: Context,
+    }
+}
+
+impl<F> InContext<F> {
+    #[allow(dead_code)]
+    pub(crate) fn new(inner: F, cx: Context) -> Self {
+        InContext { inner, cx }
+    }
+}
+
+impl<F: Future> Future for InContext<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, task: &mut task::Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let _attached = this.cx.clone().attach();
+        this.inner.poll(task)
+    }
+}
+
+/// `host[:port]` split; IPv6 literals keep their brackets off.
+#[allow(dead_code)]
+pub(crate) fn split_host_port(authority: &str) -> (&str, Option<u16>) {
+    if let Some(rest) = authority.strip_prefix('[') {
+        if let Some((host, tail)) = rest.split_once(']') {
+            let port = tail.strip_prefix(':').and_then(|p| p.parse().ok());
+            return (host, port);
+        }
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') => match port.parse() {
+            Ok(port) => (host, Some(port)),
+            Err(_) => (authority, None),
+        },
+        _ => (authority, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_host_port;
+
+    #[test]
+    fn host_and_port() {
+        assert_eq!(
+            split_host_port("example.com:8080"),
+            ("example.com", Some(8080))
+        );
+        assert_eq!(split_host_port("example.com"), ("example.com", None));
+        assert_eq!(split_host_port("[::1]:443"), ("::1", Some(443)));
+        assert_eq!(split_host_port("[::1]"), ("::1", None));
+    }
+}

@@ -1,0 +1,255 @@
+//! The HTTP integrations end to end on 127.0.0.1: a reqwest client through
+//! `TracingMiddleware` calls an axum server behind `TraceLayer`; client,
+//! server, handler and a task spawned by the handler form one trace, with
+//! W3C and with B3 propagation.
+
+mod common;
+
+use aios_tracing::integrations::reqwest::TracingMiddleware;
+use aios_tracing::integrations::tower::TraceLayer;
+use aios_tracing::{Protocol, Span, TracingSdk};
+use aios_tracing_tests::{AttrValue, OtlpReceiver, ReceivedSpan, SpansExt, StatusCode};
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode as HttpStatus};
+use axum::routing::get;
+use axum::Router;
+use common::{builder_for, receiver, serial, WAIT};
+use reqwest_middleware::ClientBuilder;
+use std::net::SocketAddr;
+
+async fn get_user(Path(id): Path<u32>, headers: HeaderMap) -> String {
+    let propagation = if headers.contains_key("b3") {
+        "b3"
+    } else if headers.contains_key("traceparent") {
+        "w3c"
+    } else {
+        "none"
+    };
+    let background = {
+        let _handler = Span::builder("handler")
+            .attribute("user.id", i64::from(id))
+            .attribute("test.inbound_propagation", propagation)
+            .entered();
+        let cx = opentelemetry::Context::current();
+        tokio::spawn(async move { Span::builder("bg").parent(&cx).start().end() })
+    };
+    background.await.expect("background task");
+    format!("user {id}")
+}
+
+async fn boom() -> (HttpStatus, &'static str) {
+    (HttpStatus::INTERNAL_SERVER_ERROR, "boom")
+}
+
+fn app() -> Router {
+    Router::new()
+        .route("/users/{id}", get(get_user))
+        .route("/boom", get(boom))
+        .layer(TraceLayer::new())
+}
+
+/// Runs the server, makes one request to `path` through the traced client,
+/// stops everything, and returns the HTTP status and the exported spans.
+fn round_trip(b3: bool, path: &str, expected_spans: usize) -> (u16, SocketAddr, Vec<ReceivedSpan>) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let rx: OtlpReceiver = receiver(Protocol::Grpc);
+    let sdk: TracingSdk = builder_for(&rx, Protocol::Grpc)
+        .use_b3_propagation(b3)
+        .init()
+        .expect("init");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (status, addr) = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app())
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        let client = ClientBuilder::new(reqwest::Client::new())
+            .with(TracingMiddleware::new())
+            .build();
+        let response = client
+            .get(format!("http://{addr}{path}"))
+            .header("user-agent", "integration-test/1.0")
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        response.text().await.expect("body");
+        drop(client);
+        let _ = stop.send(());
+        server.await.expect("server task").expect("server");
+        (status, addr)
+    });
+    drop(runtime);
+    sdk.shutdown().expect("shutdown");
+    (status, addr, rx.wait_for_spans(expected_spans, WAIT))
+}
+
+fn str_attr<'a>(span: &'a ReceivedSpan, key: &str) -> Option<&'a str> {
+    span.attr(key).and_then(AttrValue::as_str)
+}
+
+fn one_trace(b3: bool) {
+    let _serial = serial();
+    let (status, addr, spans) = round_trip(b3, "/users/42", 4);
+    assert_eq!(status, 200);
+    assert_eq!(spans.len(), 4, "{:?}", spans.names());
+
+    let client = spans.one("GET");
+    let server = spans.one("GET /users/{id}");
+    let handler = spans.one("handler");
+    let bg = spans.one("bg");
+
+    assert!(client.is_root());
+    assert_eq!(spans.by_trace(&client.trace_id).len(), 4, "one trace");
+    assert_eq!(
+        server.parent_span_id.as_deref(),
+        Some(client.span_id.as_str())
+    );
+    assert_eq!(
+        handler.parent_span_id.as_deref(),
+        Some(server.span_id.as_str())
+    );
+    assert_eq!(bg.parent_span_id.as_deref(), Some(handler.span_id.as_str()));
+
+    let expected = if b3 { "b3" } else { "w3c" };
+    assert_eq!(
+        str_attr(handler, "test.inbound_propagation"),
+        Some(expected)
+    );
+
+    assert_eq!(client.kind_name(), "client");
+    assert_eq!(client.scope_name, "aios_tracing::integrations::reqwest");
+    assert_eq!(server.scope_name, "aios_tracing::integrations::tower");
+    assert_eq!(str_attr(client, "http.request.method"), Some("GET"));
+    let url = format!("http://{addr}/users/42");
+    assert_eq!(str_attr(client, "url.full"), Some(url.as_str()));
+    assert_eq!(str_attr(client, "server.address"), Some("127.0.0.1"));
+    assert_eq!(
+        client.attr("server.port"),
+        Some(&AttrValue::Int(i64::from(addr.port())))
+    );
+    assert_eq!(
+        client.attr("http.response.status_code"),
+        Some(&AttrValue::Int(200))
+    );
+    assert_eq!(client.status.code, StatusCode::Unset);
+
+    assert_eq!(server.kind_name(), "server");
+    assert_eq!(str_attr(server, "http.request.method"), Some("GET"));
+    assert_eq!(str_attr(server, "url.path"), Some("/users/42"));
+    assert_eq!(str_attr(server, "url.scheme"), Some("http"));
+    assert_eq!(str_attr(server, "http.route"), Some("/users/{id}"));
+    assert_eq!(str_attr(server, "server.address"), Some("127.0.0.1"));
+    assert_eq!(
+        str_attr(server, "user_agent.original"),
+        Some("integration-test/1.0")
+    );
+    assert_eq!(
+        server.attr("http.response.status_code"),
+        Some(&AttrValue::Int(200))
+    );
+    assert_eq!(server.status.code, StatusCode::Unset);
+
+    assert_eq!(handler.kind_name(), "internal");
+    assert!(server.start_unix_nanos <= handler.start_unix_nanos);
+    assert!(handler.end_unix_nanos <= server.end_unix_nanos);
+}
+
+#[test]
+fn client_server_handler_and_task_share_one_trace_w3c() {
+    one_trace(false);
+}
+
+#[test]
+fn client_server_handler_and_task_share_one_trace_b3() {
+    one_trace(true);
+}
+
+#[test]
+fn server_error_marks_both_spans() {
+    let _serial = serial();
+    let (status, _addr, spans) = round_trip(false, "/boom", 2);
+    assert_eq!(status, 500);
+    assert_eq!(spans.len(), 2, "{:?}", spans.names());
+    let server = spans.one("GET /boom");
+    let client = spans.one("GET");
+    assert_eq!(
+        server.parent_span_id.as_deref(),
+        Some(client.span_id.as_str())
+    );
+    assert_eq!(
+        server.attr("http.response.status_code"),
+        Some(&AttrValue::Int(500))
+    );
+    assert_eq!(server.status.code, StatusCode::Error);
+    assert_eq!(
+        client.attr("http.response.status_code"),
+        Some(&AttrValue::Int(500))
+    );
+    assert_eq!(client.status.code, StatusCode::Error);
+}
+
+#[test]
+fn transport_error_marks_the_client_span() {
+    let _serial = serial();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let rx = receiver(Protocol::Grpc);
+    let sdk = builder_for(&rx, Protocol::Grpc).init().expect("init");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dead = common::dead_endpoint();
+    runtime.block_on(async {
+        let client = ClientBuilder::new(reqwest::Client::new())
+            .with(TracingMiddleware::new())
+            .build();
+        assert!(client.get(format!("{dead}/x")).send().await.is_err());
+    });
+    sdk.shutdown().expect("shutdown");
+    let spans = rx.wait_for_spans(1, WAIT);
+    let client = spans.one("GET");
+    assert_eq!(client.status.code, StatusCode::Error);
+    assert!(client.attr("http.response.status_code").is_none());
+    assert!(client.event("exception").is_some());
+}
+
+#[test]
+fn dropped_request_future_still_ends_the_server_span() {
+    use aios_tracing::integrations::tower::Service as _;
+    let _serial = serial();
+    let rx = receiver(Protocol::Grpc);
+    let sdk = builder_for(&rx, Protocol::Grpc).init().expect("init");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let mut app = Router::new()
+            .route("/slow", get(std::future::pending::<&'static str>))
+            .layer(TraceLayer::new());
+        let request = axum::http::Request::get("/slow")
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let pending = app.call(request);
+        let timed_out = tokio::time::timeout(std::time::Duration::from_millis(50), pending).await;
+        assert!(timed_out.is_err(), "the handler never answers");
+    });
+    sdk.shutdown().expect("shutdown");
+    let spans = rx.wait_for_spans(1, WAIT);
+    let server = spans.one("GET /slow");
+    assert_eq!(server.kind_name(), "server");
+    assert!(server.attr("http.response.status_code").is_none());
+}
