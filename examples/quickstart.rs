@@ -9,7 +9,7 @@
 //! cargo run --example quickstart
 //! ```
 
-use aios_tracing::{Span, SpanKind, TracingSdk, Value};
+use aios_tracing::{span, trace, TracingSdk, Value};
 use std::time::Duration;
 
 #[derive(Debug)]
@@ -18,10 +18,8 @@ struct User {
     name: String,
 }
 
+#[trace("fetch_user", attrs = { "db.table" = "users" })]
 fn fetch_user(uid: &str) -> User {
-    let _span = Span::builder("fetch_user")
-        .attribute("db.table", "users")
-        .entered();
     User {
         id: uid.to_owned(),
         name: "Jane".to_owned(),
@@ -40,12 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .export_timeout(Duration::from_secs(1))
         .init()?;
 
-    let user = {
-        let span = sdk
-            .span("checkout")
-            .kind(SpanKind::Server)
-            .attribute("cart.items", 3)
-            .entered();
+    let user = span!("checkout", kind = server, "cart.items" = 3, |span| {
         let user = fetch_user("u_123");
         span.set_attributes([("user.id", user.id.clone())]);
         span.add_event(
@@ -53,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             [("amount", Value::from(1499)), ("currency", "INR".into())],
         );
         user
-    };
+    });
     println!("checked out for {} ({})", user.name, user.id);
 
     let outcome = sdk.shutdown();

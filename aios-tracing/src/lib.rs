@@ -46,6 +46,13 @@
 //! | `export_timeout` | `OTEL_EXPORTER_OTLP_TIMEOUT` (ms) | 10 s |
 //! | `max_queue_size` / `max_queue_bytes` | `OTEL_BSP_MAX_QUEUE_SIZE` / `AIOS_TRACING_MAX_QUEUE_BYTES` | 65 536 / 64 MiB |
 
+// The macros expand to `::aios_tracing::…`; this makes that path work
+// inside this crate too (its tests and integrations).
+extern crate self as aios_tracing;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 mod attributes;
 #[cfg(feature = "tracing-bridge")]
 pub mod bridge;
@@ -56,10 +63,17 @@ mod diagnostics;
 mod error;
 mod exception;
 mod export;
+mod instrument;
+#[cfg(any(
+    feature = "tower",
+    feature = "reqwest",
+    feature = "tonic",
+    feature = "sqlx",
+    feature = "redis"
+))]
+pub mod integrations;
 #[cfg(feature = "logging")]
 pub mod logging;
-#[cfg(any(feature = "tower", feature = "reqwest", feature = "tonic"))]
-pub mod integrations;
 mod pipeline;
 mod propagation;
 mod registry;
@@ -69,10 +83,12 @@ mod stats;
 #[cfg(any(feature = "logging", feature = "tracing-bridge"))]
 mod subscriber;
 
+pub use aios_tracing_macros::{span, trace};
 pub use attributes::IntoKeyValue;
 pub use config::{Config, Propagation, Protocol, TlsFiles, TracingSdkBuilder};
 pub use current::link_current_span;
 pub use error::{ConfigError, ShutdownError, Source};
+pub use instrument::{FutureExt, Instrumented, CANCELLED_ATTRIBUTE};
 pub use propagation::{extract_context, inject_context, inject_headers, Carrier};
 pub use sdk::TracingSdk;
 pub use span::{Span, SpanBuilder, SpanGuard};

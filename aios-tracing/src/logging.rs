@@ -98,7 +98,9 @@ pub fn layer<S>() -> tracing_subscriber::fmt::Layer<S, DefaultFields, Correlated
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    tracing_subscriber::fmt::layer().event_format(CorrelatedFormat::new())
+    tracing_subscriber::fmt::layer()
+        .with_ansi(false)
+        .event_format(CorrelatedFormat::new())
 }
 
 /// [`layer`] writing somewhere else (a file, a buffer in tests).
@@ -116,6 +118,7 @@ where
     W: for<'w> MakeWriter<'w> + 'static,
 {
     tracing_subscriber::fmt::layer()
+        .with_ansi(false)
         .event_format(CorrelatedFormat::new())
         .with_writer(writer)
 }

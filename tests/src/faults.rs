@@ -64,6 +64,8 @@ pub(crate) struct FaultPlan {
     pub fault: Option<(Fault, Option<u64>)>,
     /// Delay before every answer (accepted or faulted).
     pub delay: Option<Duration>,
+    /// Count spans without keeping them.
+    pub count_only: bool,
 }
 
 impl FaultPlan {
@@ -96,6 +98,7 @@ mod tests {
     #[test]
     fn fail_first_counts_per_kind() {
         let plan = FaultPlan {
+            count_only: false,
             fault: Some((Fault::UNAVAILABLE, Some(2))),
             delay: None,
         };
@@ -105,6 +108,7 @@ mod tests {
         assert_eq!(plan.connection_fault(0), None);
 
         let always = FaultPlan {
+            count_only: false,
             fault: Some((Fault::Blackhole, None)),
             delay: None,
         };

@@ -39,14 +39,18 @@ fn builder(protocol: Protocol, endpoint: &str) -> TracingSdkBuilder {
 }
 
 /// Produces `SPANS` spans (a root with children, in bursts), then shuts down.
-fn produce(sdk: &TracingSdk, mut between_bursts: impl FnMut(usize)) -> (Duration, Duration) {
+fn produce(mut between_bursts: impl FnMut(usize)) -> (Duration, Duration) {
     let mut latencies = Vec::with_capacity(SPANS);
     let bursts = 10;
     for burst in 0..bursts {
         for _ in 0..SPANS / bursts / 3 {
-            let root = Span::builder("request").attribute("http.route", "/orders/{id}").entered();
+            let root = Span::builder("request")
+                .attribute("http.route", "/orders/{id}")
+                .entered();
             for _ in 0..2 {
-                let child = Span::builder("db").attribute("db.system.name", "postgresql").start();
+                let child = Span::builder("db")
+                    .attribute("db.system.name", "postgresql")
+                    .start();
                 let start = Instant::now();
                 child.end();
                 latencies.push(start.elapsed());
@@ -58,11 +62,19 @@ fn produce(sdk: &TracingSdk, mut between_bursts: impl FnMut(usize)) -> (Duration
         between_bursts(burst);
     }
     latencies.sort();
-    (latencies[latencies.len() - 1], latencies[latencies.len() * 99 / 100])
+    (
+        latencies[latencies.len() - 1],
+        latencies[latencies.len() * 99 / 100],
+    )
 }
 
-fn run(name: &str, sdk: TracingSdk, rx: Option<&OtlpReceiver>, between_bursts: impl FnMut(usize)) -> Outcome {
-    let (max_end, p99_end) = produce(&sdk, between_bursts);
+fn run(
+    name: &str,
+    sdk: TracingSdk,
+    rx: Option<&OtlpReceiver>,
+    between_bursts: impl FnMut(usize),
+) -> Outcome {
+    let (max_end, p99_end) = produce(between_bursts);
     let start = Instant::now();
     let _ = sdk.shutdown();
     let shutdown = start.elapsed();
@@ -71,10 +83,20 @@ fn run(name: &str, sdk: TracingSdk, rx: Option<&OtlpReceiver>, between_bursts: i
         // Nothing may arrive after shutdown returned; give stragglers a moment anyway.
         let spans = rx.spans_after(Duration::from_millis(200));
         let unique: HashSet<_> = spans.iter().map(|s| s.span_id.clone()).collect();
-        assert_eq!(unique.len(), spans.len(), "{name}: a span was received twice");
+        assert_eq!(
+            unique.len(),
+            spans.len(),
+            "{name}: a span was received twice"
+        );
         spans.len()
     });
-    let outcome = Outcome { stats, received: received.unwrap_or(0), max_end, p99_end, shutdown };
+    let outcome = Outcome {
+        stats,
+        received: received.unwrap_or(0),
+        max_end,
+        p99_end,
+        shutdown,
+    };
     println!(
         "{name:<34} produced {:>5} received {:>5} dropped {:>5} | span end p99 {:>7.1?} max {:>8.1?} | peak queue {:>6} KiB | shutdown {:>7.1?}",
         outcome.stats.ended,
@@ -90,20 +112,49 @@ fn run(name: &str, sdk: TracingSdk, rx: Option<&OtlpReceiver>, between_bursts: i
 }
 
 fn check(name: &str, o: &Outcome) {
-    assert_eq!(o.stats.ended as usize, SPANS, "{name}: every span ended was counted");
-    assert_eq!(o.stats.ended as usize, o.received + o.stats.dropped as usize, "{name}: produced = received + dropped");
-    assert_eq!(o.stats.exported as usize, o.received, "{name}: exported = received");
-    assert!(o.stats.peak_queued_bytes as usize <= QUEUE_BYTES, "{name}: queue over its byte cap");
+    assert_eq!(
+        o.stats.ended as usize, SPANS,
+        "{name}: every span ended was counted"
+    );
+    assert_eq!(
+        o.stats.ended as usize,
+        o.received + o.stats.dropped as usize,
+        "{name}: produced = received + dropped"
+    );
+    assert_eq!(
+        o.stats.exported as usize, o.received,
+        "{name}: exported = received"
+    );
+    assert!(
+        o.stats.peak_queued_bytes as usize <= QUEUE_BYTES,
+        "{name}: queue over its byte cap"
+    );
     // Ending a span is a queue push: no network, no waiting. The bound is
     // loose because the test machine is shared; a network wait would be
     // seconds.
-    assert!(o.p99_end < Duration::from_millis(1), "{name}: p99 span end {:?}", o.p99_end);
-    assert!(o.max_end < Duration::from_millis(50), "{name}: max span end {:?}", o.max_end);
-    assert!(o.shutdown <= SHUTDOWN + Duration::from_millis(500), "{name}: shutdown took {:?}", o.shutdown);
+    assert!(
+        o.p99_end < Duration::from_millis(1),
+        "{name}: p99 span end {:?}",
+        o.p99_end
+    );
+    assert!(
+        o.max_end < Duration::from_millis(50),
+        "{name}: max span end {:?}",
+        o.max_end
+    );
+    assert!(
+        o.shutdown <= SHUTDOWN + Duration::from_millis(500),
+        "{name}: shutdown took {:?}",
+        o.shutdown
+    );
 }
 
 fn transport(protocol: Protocol) -> Transport {
-    if protocol == Protocol::Grpc { Transport::Grpc } else { Transport::Http }
+    if protocol == Protocol::Grpc {
+        Transport::Grpc
+    } else {
+        Transport::Http
+    }
 }
 
 const PROTOCOLS: [Protocol; 2] = [Protocol::Grpc, Protocol::HttpProtobuf];
@@ -112,7 +163,10 @@ const PROTOCOLS: [Protocol; 2] = [Protocol::Grpc, Protocol::HttpProtobuf];
 fn collector_absent_for_the_whole_run() {
     let _serial = serial();
     for protocol in PROTOCOLS {
-        let sdk = builder(protocol, &common::dead_endpoint()).export_timeout(Duration::from_millis(500)).init().unwrap();
+        let sdk = builder(protocol, &common::dead_endpoint())
+            .export_timeout(Duration::from_millis(500))
+            .init()
+            .unwrap();
         let o = run(&format!("absent ({protocol})"), sdk, None, |_| {});
         assert_eq!(o.stats.dropped as usize, SPANS);
     }
@@ -128,8 +182,16 @@ fn unavailable_for_the_first_requests_loses_nothing() {
                 .start()
                 .unwrap();
             let sdk = builder(protocol, &rx.endpoint()).init().unwrap();
-            let o = run(&format!("503/UNAVAILABLE x3, hint {retry_after:?} ({protocol})"), sdk, Some(&rx), |_| {});
-            assert_eq!(o.stats.dropped, 0, "a transient outage within the retry budget loses nothing");
+            let o = run(
+                &format!("503/UNAVAILABLE x3, hint {retry_after:?} ({protocol})"),
+                sdk,
+                Some(&rx),
+                |_| {},
+            );
+            assert_eq!(
+                o.stats.dropped, 0,
+                "a transient outage within the retry budget loses nothing"
+            );
             assert_eq!(rx.rejected_count(), 3);
         }
     }
@@ -139,11 +201,23 @@ fn unavailable_for_the_first_requests_loses_nothing() {
 fn bad_request_is_not_retried() {
     let _serial = serial();
     for protocol in PROTOCOLS {
-        let rx = OtlpReceiver::builder(transport(protocol)).fail_always(Fault::BadRequest).start().unwrap();
+        let rx = OtlpReceiver::builder(transport(protocol))
+            .fail_always(Fault::BadRequest)
+            .start()
+            .unwrap();
         let sdk = builder(protocol, &rx.endpoint()).init().unwrap();
-        let o = run(&format!("400/INVALID_ARGUMENT ({protocol})"), sdk, Some(&rx), |_| {});
+        let o = run(
+            &format!("400/INVALID_ARGUMENT ({protocol})"),
+            sdk,
+            Some(&rx),
+            |_| {},
+        );
         assert_eq!(o.stats.dropped as usize, SPANS);
-        assert_eq!(o.stats.failed_requests as usize, rx.rejected_count(), "one attempt per request: no retries");
+        assert_eq!(
+            o.stats.failed_requests as usize,
+            rx.rejected_count(),
+            "one attempt per request: no retries"
+        );
     }
 }
 
@@ -151,13 +225,16 @@ fn bad_request_is_not_retried() {
 fn a_collector_answering_after_two_seconds_loses_nothing() {
     let _serial = serial();
     for protocol in PROTOCOLS {
-        let rx = OtlpReceiver::builder(transport(protocol)).delay(Duration::from_secs(2)).start().unwrap();
+        let rx = OtlpReceiver::builder(transport(protocol))
+            .delay(Duration::from_secs(2))
+            .start()
+            .unwrap();
         let sdk = builder(protocol, &rx.endpoint())
             .max_export_batch_size(1024)
             .shutdown_timeout(Duration::from_secs(8))
             .init()
             .unwrap();
-        let (max_end, p99_end) = produce(&sdk, |_| {});
+        let (max_end, p99_end) = produce(|_| {});
         let start = Instant::now();
         sdk.shutdown().unwrap();
         let shutdown = start.elapsed();
@@ -179,9 +256,18 @@ fn a_collector_answering_after_two_seconds_loses_nothing() {
 #[test]
 fn a_collector_that_accepts_and_never_answers() {
     let _serial = serial();
-    for (protocol, fault) in [(Protocol::Grpc, Fault::Blackhole), (Protocol::HttpProtobuf, Fault::Hang)] {
-        let rx = OtlpReceiver::builder(transport(protocol)).fail_always(fault.clone()).start().unwrap();
-        let sdk = builder(protocol, &rx.endpoint()).export_timeout(Duration::from_secs(1)).init().unwrap();
+    for (protocol, fault) in [
+        (Protocol::Grpc, Fault::Blackhole),
+        (Protocol::HttpProtobuf, Fault::Hang),
+    ] {
+        let rx = OtlpReceiver::builder(transport(protocol))
+            .fail_always(fault.clone())
+            .start()
+            .unwrap();
+        let sdk = builder(protocol, &rx.endpoint())
+            .export_timeout(Duration::from_secs(1))
+            .init()
+            .unwrap();
         let o = run(&format!("{fault:?} ({protocol})"), sdk, Some(&rx), |_| {});
         assert_eq!(o.received, 0);
         assert_eq!(o.stats.dropped as usize, SPANS);
@@ -192,9 +278,17 @@ fn a_collector_that_accepts_and_never_answers() {
 fn connections_closed_mid_request_are_retried() {
     let _serial = serial();
     for protocol in PROTOCOLS {
-        let rx = OtlpReceiver::builder(transport(protocol)).fail_first(2, Fault::CloseMidRequest).start().unwrap();
+        let rx = OtlpReceiver::builder(transport(protocol))
+            .fail_first(2, Fault::CloseMidRequest)
+            .start()
+            .unwrap();
         let sdk = builder(protocol, &rx.endpoint()).init().unwrap();
-        let o = run(&format!("closed mid-request x2 ({protocol})"), sdk, Some(&rx), |_| {});
+        let o = run(
+            &format!("closed mid-request x2 ({protocol})"),
+            sdk,
+            Some(&rx),
+            |_| {},
+        );
         assert_eq!(o.stats.dropped, 0);
     }
 }
@@ -207,12 +301,13 @@ fn a_collector_killed_mid_run_and_restarted_on_the_same_port() {
         let addr = first.addr();
         let sdk = builder(protocol, &first.endpoint()).init().unwrap();
         let second = std::sync::Mutex::new(None);
-        let (max_end, p99_end) = produce(&sdk, |burst| match burst {
+        let (max_end, p99_end) = produce(|burst| match burst {
             3 => first.stop(),
             // About 600 ms of outage, well inside the 4 s export budget.
             5 => {
                 std::thread::sleep(Duration::from_millis(300));
-                *second.lock().unwrap() = Some(OtlpReceiver::start_on(transport(protocol), addr).unwrap());
+                *second.lock().unwrap() =
+                    Some(OtlpReceiver::start_on(transport(protocol), addr).unwrap());
             }
             _ => std::thread::sleep(Duration::from_millis(100)),
         });
@@ -228,7 +323,10 @@ fn a_collector_killed_mid_run_and_restarted_on_the_same_port() {
             stats.dropped
         );
         assert_eq!(stats.ended as usize, received + stats.dropped as usize);
-        assert_eq!(stats.dropped, 0, "the outage was shorter than the retry budget");
+        assert_eq!(
+            stats.dropped, 0,
+            "the outage was shorter than the retry budget"
+        );
         assert!(max_end < Duration::from_millis(50));
     }
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use aios_tracing::{Protocol, Span};
+use aios_tracing::Protocol;
 use aios_tracing_tests::{AttrValue, SpansExt};
 use common::{builder_for, receiver, serial, WAIT};
 use std::collections::HashMap;
@@ -43,16 +43,26 @@ fn long_attribute_values_are_cut_to_the_value_length_limit() {
         .init()
         .unwrap();
     assert_eq!(sdk.config().max_attribute_value_length, 1001);
-    let span = sdk.span("long").attribute("blob", "é".repeat(10 * 1024 * 1024)).start();
+    let span = sdk
+        .span("long")
+        .attribute("blob", "é".repeat(10 * 1024 * 1024))
+        .start();
     span.add_event("e", [("payload", "y".repeat(5000))]);
     span.end();
     sdk.shutdown().unwrap();
     let spans = rx.wait_for_spans(1, WAIT);
     let long = spans.one("long");
     let blob = long.attr("blob").and_then(AttrValue::as_str).unwrap();
-    assert_eq!(blob.len(), 1000, "cut at the character boundary below 1001 bytes");
+    assert_eq!(
+        blob.len(),
+        1000,
+        "cut at the character boundary below 1001 bytes"
+    );
     assert!(blob.chars().all(|c| c == 'é'));
-    let payload = long.events[0].attr("payload").and_then(AttrValue::as_str).unwrap();
+    let payload = long.events[0]
+        .attr("payload")
+        .and_then(AttrValue::as_str)
+        .unwrap();
     assert_eq!(payload.len(), 1001);
 }
 
@@ -61,10 +71,20 @@ fn the_default_value_limit_keeps_a_10_mb_value_out_of_the_export() {
     let _serial = serial();
     let rx = receiver(Protocol::Grpc);
     let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
-    sdk.span("ten-mb").attribute("blob", "z".repeat(10 * 1024 * 1024)).start().end();
+    sdk.span("ten-mb")
+        .attribute("blob", "z".repeat(10 * 1024 * 1024))
+        .start()
+        .end();
     sdk.shutdown().unwrap();
     let spans = rx.wait_for_spans(1, WAIT);
-    assert_eq!(spans.one("ten-mb").attr("blob").and_then(AttrValue::as_str).map(str::len), Some(65_536));
+    assert_eq!(
+        spans
+            .one("ten-mb")
+            .attr("blob")
+            .and_then(AttrValue::as_str)
+            .map(str::len),
+        Some(65_536)
+    );
 }
 
 #[test]
@@ -73,7 +93,10 @@ fn oversized_inbound_headers_are_rejected_quickly() {
     let rx = receiver(Protocol::Grpc);
     let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
     let megabyte = format!("00-{}-00f067aa0ba902b7-01", "a".repeat(1024 * 1024));
-    let baggage: String = (0..10_000).map(|i| format!("k{i}=v{i}")).collect::<Vec<_>>().join(",");
+    let baggage: String = (0..10_000)
+        .map(|i| format!("k{i}=v{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
     let headers = HashMap::from([
         ("traceparent".to_string(), megabyte),
         ("tracestate".to_string(), "k=v,".repeat(200_000)),
@@ -81,10 +104,18 @@ fn oversized_inbound_headers_are_rejected_quickly() {
     ]);
     let start = Instant::now();
     let cx = sdk.extract_context(&headers);
-    assert!(start.elapsed() < Duration::from_millis(500), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_millis(500),
+        "took {:?}",
+        start.elapsed()
+    );
     use aios_tracing::TraceContextExt;
     assert!(!cx.span().span_context().is_valid());
     let baggage = opentelemetry::baggage::BaggageExt::baggage(&cx);
-    assert!(baggage.len() <= 180, "W3C baggage limits apply: {} entries kept", baggage.len());
+    assert!(
+        baggage.len() <= 180,
+        "W3C baggage limits apply: {} entries kept",
+        baggage.len()
+    );
     sdk.shutdown().unwrap();
 }

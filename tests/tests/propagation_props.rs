@@ -19,8 +19,18 @@ fn sdk(propagators: &str) -> TracingSdk {
 }
 
 fn round_trip(trace: u128, span: u64, sampled: bool) -> SpanContext {
-    let flags = if sampled { TraceFlags::SAMPLED } else { TraceFlags::default() };
-    let sc = SpanContext::new(TraceId::from(trace), SpanId::from(span), flags, true, TraceState::default());
+    let flags = if sampled {
+        TraceFlags::SAMPLED
+    } else {
+        TraceFlags::default()
+    };
+    let sc = SpanContext::new(
+        TraceId::from(trace),
+        SpanId::from(span),
+        flags,
+        true,
+        TraceState::default(),
+    );
     let mut headers: HashMap<String, String> = HashMap::new();
     inject_context(&Context::new().with_remote_span_context(sc), &mut headers);
     extract_context(&headers).span().span_context().clone()
@@ -67,7 +77,16 @@ fn header_value() -> impl Strategy<Value = String> {
 fn any_inbound_headers_yield_a_valid_context_or_none() {
     let _serial = common::serial();
     let _sdk = sdk("tracecontext,baggage,b3,b3multi");
-    let names = ["traceparent", "tracestate", "baggage", "b3", "x-b3-traceid", "x-b3-spanid", "x-b3-sampled", "x-b3-flags"];
+    let names = [
+        "traceparent",
+        "tracestate",
+        "baggage",
+        "b3",
+        "x-b3-traceid",
+        "x-b3-spanid",
+        "x-b3-sampled",
+        "x-b3-flags",
+    ];
     proptest!(ProptestConfig::with_cases(2000), |(values in proptest::collection::vec(proptest::option::of(header_value()), names.len()))| {
         let headers: HashMap<String, String> = names
             .iter()

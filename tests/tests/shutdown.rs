@@ -127,6 +127,7 @@ fn init_export_and_shutdown_in_a_plain_thread() {
 }
 
 #[tokio::test(flavor = "current_thread")]
+#[allow(clippy::await_holding_lock)] // the guard only serializes tests; nothing else takes it
 async fn init_export_and_shutdown_under_tokio_current_thread() {
     let _serial = serial();
     let rx = receiver(Protocol::Grpc);
@@ -141,6 +142,7 @@ async fn init_export_and_shutdown_under_tokio_current_thread() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::await_holding_lock)] // the guard only serializes tests; nothing else takes it
 async fn init_export_and_shutdown_under_tokio_multi_thread_from_a_task() {
     let _serial = serial();
     let rx = receiver(Protocol::HttpProtobuf);
@@ -181,7 +183,10 @@ fn shutdown_from_a_drop_during_a_panic_delivers_the_panicking_span() {
     let _serial = serial();
     let rx = receiver(Protocol::Grpc);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let sdk = builder_for(&rx, Protocol::Grpc).scheduled_delay(Duration::from_secs(60)).init().unwrap();
+        let sdk = builder_for(&rx, Protocol::Grpc)
+            .scheduled_delay(Duration::from_secs(60))
+            .init()
+            .unwrap();
         let _span = sdk.span("panicking").entered();
         panic!("boom");
     }));
@@ -195,7 +200,11 @@ fn shutdown_from_a_drop_during_a_panic_delivers_the_panicking_span() {
 #[test]
 fn concurrent_shutdowns_from_two_threads_are_bounded() {
     let _serial = serial();
-    let sdk = std::sync::Arc::new(sdk_to(&dead_endpoint(), Protocol::Grpc, Duration::from_secs(1)));
+    let sdk = std::sync::Arc::new(sdk_to(
+        &dead_endpoint(),
+        Protocol::Grpc,
+        Duration::from_secs(1),
+    ));
     for _ in 0..50 {
         sdk.start_span("x").end();
     }
@@ -207,7 +216,17 @@ fn concurrent_shutdowns_from_two_threads_are_bounded() {
         })
         .collect();
     let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    assert!(start.elapsed() < Duration::from_millis(1500), "took {:?}", start.elapsed());
-    assert_eq!(results.iter().filter(|r| **r == Err(ShutdownError::AlreadyShutdown)).count(), 1);
+    assert!(
+        start.elapsed() < Duration::from_millis(1500),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(
+        results
+            .iter()
+            .filter(|r| **r == Err(ShutdownError::AlreadyShutdown))
+            .count(),
+        1
+    );
     assert_eq!(sdk.stats().dropped, 50);
 }

@@ -47,7 +47,8 @@ impl Pki {
             .signed_by(&client_key, &issuer)
             .unwrap();
 
-        let dir = std::env::temp_dir().join(format!("aios-tls-{}-{}", std::process::id(), rand_suffix()));
+        let dir =
+            std::env::temp_dir().join(format!("aios-tls-{}-{}", std::process::id(), rand_suffix()));
         std::fs::create_dir_all(&dir).unwrap();
         let pki = Pki {
             dir,
@@ -57,7 +58,11 @@ impl Pki {
             client_cert: client.pem(),
             client_key: client_key.serialize_pem(),
         };
-        for (name, body) in [("ca.pem", &pki.ca_pem), ("client.pem", &pki.client_cert), ("client.key", &pki.client_key)] {
+        for (name, body) in [
+            ("ca.pem", &pki.ca_pem),
+            ("client.pem", &pki.client_cert),
+            ("client.key", &pki.client_key),
+        ] {
             std::fs::write(pki.dir.join(name), body).unwrap();
         }
         pki
@@ -74,10 +79,15 @@ impl Pki {
             .unwrap();
         let builder = if require_client_cert {
             let mut roots = rustls::RootCertStore::empty();
-            roots.add(CertificateDer::from_pem_slice(self.ca_pem.as_bytes()).unwrap()).unwrap();
-            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
+            roots
+                .add(CertificateDer::from_pem_slice(self.ca_pem.as_bytes()).unwrap())
                 .unwrap();
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .unwrap();
             builder.with_client_cert_verifier(verifier)
         } else {
             builder.with_no_client_auth()
@@ -100,7 +110,10 @@ impl Drop for Pki {
 }
 
 fn rand_suffix() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
 }
 
 /// Terminates TLS on 127.0.0.1 and relays the plaintext to `backend`.
@@ -111,20 +124,31 @@ struct TlsFront {
 
 impl TlsFront {
     fn start(acceptor: TlsAcceptor, backend: SocketAddr) -> TlsFront {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
         let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
         let addr = listener.local_addr().unwrap();
         runtime.spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
-                    let Ok(mut tls) = acceptor.accept(tcp).await else { return };
-                    let Ok(mut plain) = TcpStream::connect(backend).await else { return };
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let Ok(mut plain) = TcpStream::connect(backend).await else {
+                        return;
+                    };
                     let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
                 });
             }
         });
-        TlsFront { addr, runtime: Some(runtime) }
+        TlsFront {
+            addr,
+            runtime: Some(runtime),
+        }
     }
 
     fn endpoint(&self) -> String {
@@ -140,7 +164,11 @@ impl Drop for TlsFront {
     }
 }
 
-fn export_one(protocol: Protocol, endpoint: &str, env: Vec<(&str, String)>) -> aios_tracing::ExportStats {
+fn export_one(
+    protocol: Protocol,
+    endpoint: &str,
+    env: Vec<(&str, String)>,
+) -> aios_tracing::ExportStats {
     let sdk = TracingSdk::builder("tls")
         .environment(env)
         .otlp_protocol(protocol)
@@ -157,17 +185,28 @@ fn export_one(protocol: Protocol, endpoint: &str, env: Vec<(&str, String)>) -> a
 
 fn case(protocol: Protocol) {
     let _serial = serial();
-    let transport = if protocol == Protocol::Grpc { Transport::Grpc } else { Transport::Http };
+    let transport = if protocol == Protocol::Grpc {
+        Transport::Grpc
+    } else {
+        Transport::Http
+    };
     let pki = Pki::new();
     let rx = OtlpReceiver::start(transport).unwrap();
     let front = TlsFront::start(pki.acceptor(false), rx.addr());
 
-    let trusted = export_one(protocol, &front.endpoint(), vec![("OTEL_EXPORTER_OTLP_CERTIFICATE", pki.path("ca.pem"))]);
+    let trusted = export_one(
+        protocol,
+        &front.endpoint(),
+        vec![("OTEL_EXPORTER_OTLP_CERTIFICATE", pki.path("ca.pem"))],
+    );
     assert_eq!(trusted.exported, 1, "{protocol}: trusted CA: {trusted:?}");
     assert_eq!(rx.wait_for_spans(1, WAIT).len(), 1);
 
     let untrusted = export_one(protocol, &front.endpoint(), vec![]);
-    assert_eq!(untrusted.exported, 0, "{protocol}: unknown CA must be refused");
+    assert_eq!(
+        untrusted.exported, 0,
+        "{protocol}: unknown CA must be refused"
+    );
     assert_eq!(untrusted.dropped, 1, "{protocol}: and the loss counted");
     assert!(untrusted.failed_requests >= 1);
     assert_eq!(rx.span_count(), 1);
@@ -179,13 +218,26 @@ fn case(protocol: Protocol) {
         &mtls.endpoint(),
         vec![
             ("OTEL_EXPORTER_OTLP_CERTIFICATE", pki.path("ca.pem")),
-            ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", pki.path("client.pem")),
+            (
+                "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+                pki.path("client.pem"),
+            ),
             ("OTEL_EXPORTER_OTLP_CLIENT_KEY", pki.path("client.key")),
         ],
     );
-    assert_eq!(with_identity.exported, 1, "{protocol}: mTLS with a client identity: {with_identity:?}");
-    let without_identity = export_one(protocol, &mtls.endpoint(), vec![("OTEL_EXPORTER_OTLP_CERTIFICATE", pki.path("ca.pem"))]);
-    assert_eq!(without_identity.exported, 0, "{protocol}: mTLS without a client identity must fail");
+    assert_eq!(
+        with_identity.exported, 1,
+        "{protocol}: mTLS with a client identity: {with_identity:?}"
+    );
+    let without_identity = export_one(
+        protocol,
+        &mtls.endpoint(),
+        vec![("OTEL_EXPORTER_OTLP_CERTIFICATE", pki.path("ca.pem"))],
+    );
+    assert_eq!(
+        without_identity.exported, 0,
+        "{protocol}: mTLS without a client identity must fail"
+    );
     assert_eq!(mtls_rx.wait_for_spans(1, WAIT).len(), 1);
 }
 

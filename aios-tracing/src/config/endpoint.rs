@@ -38,6 +38,16 @@ pub(crate) fn normalize(
     if uri.host().is_none_or(str::is_empty) {
         return Err(invalid("a URL with a host, like http://collector:4317"));
     }
+    // `Uri` keeps a port it cannot read as `None`; look at the text.
+    let authority = uri.authority().map_or("", |a| a.as_str());
+    let after_host = authority
+        .rsplit_once(']')
+        .map_or(authority, |(_, rest)| rest);
+    if let Some((_, port)) = after_host.rsplit_once(':') {
+        if port.parse::<u16>().is_err() {
+            return Err(invalid("a URL whose port is within 0..=65535"));
+        }
+    }
     if protocol == Protocol::Grpc || verbatim {
         return Ok(uri);
     }

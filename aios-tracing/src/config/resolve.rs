@@ -112,7 +112,10 @@ impl fmt::Debug for Config {
             .field("max_queue_bytes", &self.max_queue_bytes)
             .field("max_export_batch_size", &self.max_export_batch_size)
             .field("scheduled_delay", &self.scheduled_delay)
-            .field("max_attribute_value_length", &self.max_attribute_value_length)
+            .field(
+                "max_attribute_value_length",
+                &self.max_attribute_value_length,
+            )
             .field("tls", &self.tls)
             .finish()
     }

@@ -83,7 +83,10 @@ fn classify(status: &tonic::Status) -> Failure {
     // refused, broken mid-request) carries the underlying error; the server
     // never answered, so another attempt is safe whatever the code says.
     if std::error::Error::source(status).is_some() {
-        return Failure::Transient { reason, retry_after };
+        return Failure::Transient {
+            reason,
+            retry_after,
+        };
     }
     match status.code() {
         Code::Cancelled

@@ -5,13 +5,19 @@
 //! | `tower` (`axum` for route names) | [`tower`] | SERVER spans for inbound HTTP requests |
 //! | `reqwest` | [`reqwest`] | CLIENT spans for outbound HTTP requests, context injected |
 //! | `tonic` | [`tonic`] | CLIENT and SERVER spans for gRPC calls, context propagated |
+//! | `sqlx` | [`sqlx`] | CLIENT spans for SQL queries (PostgreSQL, SQLite, MySQL) |
+//! | `redis` | [`redis`] | CLIENT spans for Redis commands and pipelines |
 //!
 //! All of them use the globally installed propagator, so they speak W3C
 //! Trace Context or B3, whichever the [`TracingSdk`](crate::TracingSdk) was
 //! configured with.
 
+#[cfg(feature = "redis")]
+pub mod redis;
 #[cfg(feature = "reqwest")]
 pub mod reqwest;
+#[cfg(feature = "sqlx")]
+pub mod sqlx;
 #[cfg(feature = "tonic")]
 pub mod tonic;
 #[cfg(feature = "tower")]

@@ -76,6 +76,14 @@ impl ReceiverBuilder {
         self
     }
 
+    /// Counts spans without keeping them, for load tests whose memory
+    /// figures must be the SDK's, not the receiver's. `spans()` stays empty;
+    /// `span_count()` counts.
+    pub fn count_only(mut self) -> Self {
+        self.plan.count_only = true;
+        self
+    }
+
     /// Starts the receiver; it is listening when this returns.
     pub fn start(self) -> io::Result<OtlpReceiver> {
         OtlpReceiver::launch(self)
@@ -230,7 +238,8 @@ impl OtlpReceiver {
 
     /// Number of spans received so far.
     pub fn span_count(&self) -> usize {
-        self.shared.lock().spans.len()
+        let recorded = self.shared.lock();
+        recorded.spans.len() + recorded.counted
     }
 
     /// All accepted export requests so far, in arrival order.

@@ -17,6 +17,8 @@ pub(crate) struct Recorded {
     pub spans: Vec<ReceivedSpan>,
     pub rejected: usize,
     pub errors: Vec<String>,
+    /// Spans counted but not kept (see `ReceiverBuilder::count_only`).
+    pub counted: usize,
 }
 
 /// Shared by the server tasks (writers) and the [`crate::OtlpReceiver`] handle
@@ -76,6 +78,18 @@ impl Shared {
 
     /// Records an accepted request and its spans.
     pub fn record(&self, request: ReceivedRequest) {
+        if self.plan.count_only {
+            let n: usize = request
+                .request
+                .resource_spans
+                .iter()
+                .flat_map(|r| &r.scope_spans)
+                .map(|s| s.spans.len())
+                .sum();
+            self.lock().counted += n;
+            self.notify();
+            return;
+        }
         let spans = flatten(&request.request, request.transport);
         {
             let mut rec = self.lock();

@@ -1,0 +1,296 @@
+//! Code generation for `#[trace]`.
+//!
+//! Every shape starts the span the same way (a cached per-call-site tracer,
+//! attributes only when the span records) and differs in where the body
+//! runs: in a closure under `catch_unwind` for sync fns, in an instrumented
+//! future for async ones.
+
+use crate::args::TraceArgs;
+use crate::common::{attr_tokens, outcome_fn, record_outcome, set_attributes, start_span, Kind};
+use crate::shape::{bound_names, boxed_async, Output, Shape};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, ToTokens};
+use syn::ext::IdentExt as _;
+use syn::spanned::Spanned;
+use syn::{Block, Expr, ExprPath, Item, ItemFn, LitStr};
+
+/// Entry point: on any error, the item is emitted unchanged next to the
+/// error so the rest of the crate still type-checks against it.
+pub(crate) fn trace(args: TokenStream, item: TokenStream) -> TokenStream {
+    match expand(args, item.clone()) {
+        Ok(tokens) => tokens,
+        Err(error) => {
+            let mut tokens = error.to_compile_error();
+            tokens.extend(item);
+            tokens
+        }
+    }
+}
+
+fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let item = parse_fn(item);
+    let args = syn::parse2::<TraceArgs>(args);
+    let (mut function, args) = match (item, args) {
+        (Ok(function), Ok(args)) => (function, args),
+        (Err(mut a), Err(b)) => {
+            a.combine(b);
+            return Err(a);
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
+    check_record(&function, &args)?;
+    let body = instrument(&mut function, &args);
+    let ItemFn {
+        attrs, vis, sig, ..
+    } = function;
+    // syn keeps the body's inner attributes (`#![allow(…)]`) with the
+    // fn's; they go back at the top of the new body.
+    let (outer, inner): (Vec<_>, Vec<_>) = attrs
+        .into_iter()
+        .partition(|attr| matches!(attr.style, syn::AttrStyle::Outer));
+    Ok(quote!(#(#outer)* #vis #sig { #(#inner)* #body }))
+}
+
+/// Accepts fns with a body that can run at run time; everything else is
+/// an error on the token that makes it unsuitable.
+fn parse_fn(item: TokenStream) -> syn::Result<ItemFn> {
+    let item: Item = syn::parse2(item)?;
+    let (span, found) = match item {
+        Item::Fn(function) => {
+            if let Some(constness) = &function.sig.constness {
+                return Err(syn::Error::new(
+                    constness.span,
+                    "`#[trace]` cannot be applied to a `const fn`: spans start at run time, which \
+                     const evaluation cannot do; remove `const` or remove `#[trace]`",
+                ));
+            }
+            return Ok(function);
+        }
+        Item::Verbatim(tokens) if is_fn_declaration(&tokens) => {
+            return Err(syn::Error::new(
+                tokens.span(),
+                "`#[trace]` needs a function body: it cannot be applied to a fn declaration \
+                 (in an `extern` block or a trait without a default body); put it on the \
+                 fn that has the body",
+            ));
+        }
+        Item::Struct(i) => (i.struct_token.span, "a struct"),
+        Item::Enum(i) => (i.enum_token.span, "an enum"),
+        Item::Union(i) => (i.union_token.span, "a union"),
+        Item::Const(i) => (i.const_token.span, "a const"),
+        Item::Static(i) => (i.static_token.span, "a static"),
+        Item::Impl(i) => (i.impl_token.span, "an impl block (put it on the methods)"),
+        Item::Trait(i) => (
+            i.trait_token.span,
+            "a trait (put it on the methods of its impls)",
+        ),
+        Item::Mod(i) => (i.mod_token.span, "a module"),
+        Item::Type(i) => (i.type_token.span, "a type alias"),
+        Item::ForeignMod(i) => (i.abi.extern_token.span, "an `extern` block"),
+        Item::Use(i) => (i.use_token.span, "a `use` item"),
+        other => (other.span(), "this item"),
+    };
+    Err(syn::Error::new(
+        span,
+        format!("`#[trace]` can only be applied to functions and methods, not to {found}"),
+    ))
+}
+
+/// `fn f(...);` parses as verbatim tokens; recognise it by its `fn` keyword.
+fn is_fn_declaration(tokens: &TokenStream) -> bool {
+    tokens
+        .clone()
+        .into_iter()
+        .any(|tt| matches!(&tt, proc_macro2::TokenTree::Ident(i) if i == "fn"))
+}
+
+/// `record(name)` must name an argument, checked here so the error can
+/// list the arguments instead of saying "cannot find value".
+fn check_record(function: &ItemFn, args: &TraceArgs) -> syn::Result<()> {
+    let names = bound_names(&function.sig);
+    for arg in &args.record {
+        if names.iter().any(|n| n.unraw() == arg.ident.unraw()) {
+            continue;
+        }
+        // Names from `#[async_trait]`'s rewriting (`__arg0`) are not the user's.
+        let listed: Vec<String> = names
+            .iter()
+            .map(|n| n.unraw().to_string())
+            .filter(|n| !n.starts_with("__"))
+            .map(|n| format!("`{n}`"))
+            .collect();
+        let arguments = if listed.is_empty() {
+            "it takes no arguments that can be recorded".to_owned()
+        } else {
+            format!("its arguments are {}", listed.join(", "))
+        };
+        return Err(syn::Error::new(
+            arg.ident.span(),
+            format!(
+                "`{ident}` is not an argument of `{fn_name}` ({arguments}); `record(…)` takes \
+                 argument names. To record another value, write `attrs = {{ \"{ident}\" = … }}`",
+                ident = arg.ident.unraw(),
+                fn_name = function.sig.ident,
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The new fn body.
+fn instrument(function: &mut ItemFn, args: &TraceArgs) -> TokenStream {
+    let span_var = syn::Ident::new("aios_span", Span::mixed_site());
+    let name = args.name.clone().unwrap_or_else(|| {
+        LitStr::new(
+            &function.sig.ident.unraw().to_string(),
+            function.sig.ident.span(),
+        )
+    });
+    let name = quote!(::aios_tracing::__private::Cow::Borrowed(#name));
+    let kind = Kind::tokens(args.kind.as_ref());
+    let mut attrs: Vec<TokenStream> = args
+        .attrs
+        .iter()
+        .map(|entry| attr_tokens(&entry.key, entry.format, &entry.value))
+        .collect();
+    attrs.extend(args.record.iter().map(|arg| {
+        let key = LitStr::new(&arg.ident.unraw().to_string(), arg.ident.span());
+        let value = Expr::Path(ExprPath {
+            attrs: Vec::new(),
+            qself: None,
+            path: arg.ident.clone().into(),
+        });
+        attr_tokens(&key, arg.format, &value)
+    }));
+    let start = start_span(&span_var, &name, &kind);
+    let set = set_attributes(&span_var, &attrs);
+    let prelude = quote!(#start #set);
+
+    let shape = Shape::of(&function.sig, &mut function.block);
+    let block = &mut function.block;
+    match shape {
+        Shape::Sync => sync_body(
+            &prelude,
+            &span_var,
+            &Output::of_return(&function.sig.output),
+            block,
+            args.err,
+        ),
+        Shape::Async => {
+            let output = Output::of_return(&function.sig.output);
+            let future = traced(&span_var, &output, args.err, &async_body(&output, block));
+            quote!(#prelude #future.await)
+        }
+        Shape::ReturnsFuture { output } => {
+            let fut = syn::Ident::new("aios_future", Span::mixed_site());
+            let future = traced(
+                &span_var,
+                &Output::of_type(&output),
+                args.err,
+                &quote!(#fut),
+            );
+            quote! {
+                #prelude
+                let #fut = ::aios_tracing::__private::run::<_, _>(&#span_var, move || #block);
+                #future
+            }
+        }
+        Shape::BoxedAsync { output } => {
+            let output = output.as_ref().map_or(
+                Output::Value {
+                    ty: Box::new(syn::parse_quote!(_)),
+                    checkable: false,
+                },
+                Output::of_type,
+            );
+            // The span starts when the method is called (where `self` and
+            // the arguments still have their own names, before
+            // `#[async_trait]`'s renaming inside the block); the box then
+            // holds the instrumented future instead of the bare block.
+            let inner = boxed_async(block).expect("shape checked");
+            let future = traced(&span_var, &output, args.err, &inner.to_token_stream());
+            *inner = Expr::Verbatim(future);
+            let stmts = &block.stmts;
+            quote!(#prelude #(#stmts)*)
+        }
+    }
+}
+
+/// A sync body: run it in a closure (so `return` and `?` keep their
+/// meaning) under `catch_unwind`, then inspect the result and end the span.
+fn sync_body(
+    prelude: &TokenStream,
+    span_var: &syn::Ident,
+    output: &Output,
+    block: &Block,
+    err: bool,
+) -> TokenStream {
+    let hint = output.hint();
+    let run = quote!(::aios_tracing::__private::run::<#hint, _>(&#span_var, move || #block));
+    match output {
+        Output::Unit => quote! {
+            #prelude
+            #run;
+            #span_var.end();
+        },
+        // Nothing may follow a call that never returns (it would be
+        // unreachable code); a panic is recorded and ends the span in `run`.
+        Output::Never => quote!(#prelude #run),
+        Output::Value { .. } => {
+            let ret = syn::Ident::new("aios_ret", Span::mixed_site());
+            let check = if err && output.checkable() {
+                record_outcome(&quote!(&#span_var), &quote!(&#ret))
+            } else {
+                TokenStream::new()
+            };
+            quote! {
+                #prelude
+                let #ret = #run;
+                #check
+                #span_var.end();
+                #ret
+            }
+        }
+    }
+}
+
+/// An `async fn` body as an async block evaluating to the fn's return
+/// type. Without the hints the block's type would be inferred from its
+/// tail alone, and coercions the fn relied on (`&String` to `&str`, `?`
+/// into the declared error) would not happen.
+fn async_body(output: &Output, block: &Block) -> TokenStream {
+    let out = syn::Ident::new("aios_out", Span::mixed_site());
+    match output {
+        Output::Unit => quote!(async move #block),
+        Output::Never => {
+            let hint = output.hint();
+            quote!(async move {
+                let #out: #hint = #block;
+                #[allow(unreachable_code)]
+                #out
+            })
+        }
+        Output::Value { ty, .. } => quote!(async move {
+            // Fixes the block's type before `return`s in the body are seen.
+            if let ::aios_tracing::__private::Option::Some(#out) = ::aios_tracing::__private::Option::None::<#ty> {
+                #[allow(unreachable_code)]
+                return #out;
+            }
+            let #out: #ty = #block;
+            #[allow(unreachable_code)]
+            #out
+        }),
+    }
+}
+
+/// `future` wrapped so the span is current on each poll and ends (with the
+/// outcome recorded) when it completes.
+fn traced(span_var: &syn::Ident, output: &Output, err: bool, future: &TokenStream) -> TokenStream {
+    let hint = output.hint();
+    if err && output.checkable() {
+        let check = outcome_fn();
+        quote!(::aios_tracing::__private::traced::<#hint, _>(#span_var, #future, #check))
+    } else {
+        quote!(::aios_tracing::__private::traced_unchecked::<#hint, _>(#span_var, #future))
+    }
+}

@@ -1,0 +1,294 @@
+//! What kind of function `#[trace]` was put on, decided from its syntax:
+//! this picks where the span is entered and when it ends.
+
+use proc_macro2::TokenStream;
+use quote::{quote, ToTokens};
+use syn::visit_mut::VisitMut;
+use syn::{
+    Block, Expr, GenericArgument, Pat, PathArguments, ReturnType, Signature, Stmt, Type,
+    TypeParamBound,
+};
+
+pub(crate) enum Shape {
+    /// A plain fn: the body runs inside the span, which ends on return.
+    Sync,
+    /// `async fn`: the body becomes an instrumented future, awaited in place.
+    Async,
+    /// `fn … -> impl Future<Output = T>`: the body runs inside the span and
+    /// the future it returns is instrumented; the span ends when it completes.
+    ReturnsFuture { output: Type },
+    /// The body is exactly `Box::pin(async move { … })`, which is what
+    /// `#[async_trait]` turns an `async fn` into before `#[trace]` sees it:
+    /// the async block is instrumented. `output` comes from the
+    /// `dyn Future<Output = T>` in the return type.
+    BoxedAsync { output: Option<Type> },
+}
+
+impl Shape {
+    pub(crate) fn of(sig: &Signature, block: &mut Block) -> Shape {
+        if sig.asyncness.is_some() {
+            return Shape::Async;
+        }
+        if boxed_async(block).is_some() {
+            let output = match &sig.output {
+                ReturnType::Type(_, ty) => future_output(ty),
+                ReturnType::Default => None,
+            };
+            return Shape::BoxedAsync { output };
+        }
+        if let ReturnType::Type(_, ty) = &sig.output {
+            if let Type::ImplTrait(_) = &**ty {
+                if let Some(output) = future_output(ty) {
+                    return Shape::ReturnsFuture { output };
+                }
+            }
+        }
+        Shape::Sync
+    }
+}
+
+/// The async block (the argument of `Box::pin`) in a body that is only
+/// `Box::pin(async { … })`.
+pub(crate) fn boxed_async(block: &mut Block) -> Option<&mut Expr> {
+    let [Stmt::Expr(Expr::Call(call), None)] = block.stmts.as_mut_slice() else {
+        return None;
+    };
+    let Expr::Path(func) = &*call.func else {
+        return None;
+    };
+    let segments: Vec<String> = func
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    if !segments.ends_with(&["Box".to_owned(), "pin".to_owned()]) || call.args.len() != 1 {
+        return None;
+    }
+    call.args
+        .first_mut()
+        .filter(|arg| matches!(arg, Expr::Async(_)))
+}
+
+/// `T` from the first `Future<Output = T>` bound found in `ty`, looking
+/// through `impl`/`dyn` bounds and generic arguments (`Pin<Box<dyn …>>`).
+fn future_output(ty: &Type) -> Option<Type> {
+    match ty {
+        Type::ImplTrait(t) => bounds_output(t.bounds.iter()),
+        Type::TraitObject(t) => bounds_output(t.bounds.iter()),
+        Type::Paren(t) => future_output(&t.elem),
+        Type::Group(t) => future_output(&t.elem),
+        Type::Path(p) => p
+            .path
+            .segments
+            .iter()
+            .find_map(|segment| match &segment.arguments {
+                PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
+                    GenericArgument::Type(t) => future_output(t),
+                    _ => None,
+                }),
+                _ => None,
+            }),
+        _ => None,
+    }
+}
+
+fn bounds_output<'a>(mut bounds: impl Iterator<Item = &'a TypeParamBound>) -> Option<Type> {
+    bounds.find_map(|bound| {
+        let TypeParamBound::Trait(bound) = bound else {
+            return None;
+        };
+        let last = bound.path.segments.last()?;
+        if last.ident != "Future" {
+            return None;
+        }
+        let PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|arg| match arg {
+            GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(assoc.ty.clone()),
+            _ => None,
+        })
+    })
+}
+
+/// The type a body evaluates to, as the macro can write it down.
+pub(crate) enum Output {
+    /// `()` (or no return type): nothing to inspect.
+    Unit,
+    /// `!`: the body never returns normally.
+    Never,
+    /// Anything else, with `impl Trait` replaced by `_` so it can be
+    /// written in expression position. `checkable` is false when nothing
+    /// but `_` is left, as there is no `Result` to look at then.
+    Value { ty: Box<Type>, checkable: bool },
+}
+
+impl Output {
+    pub(crate) fn of_return(output: &ReturnType) -> Output {
+        match output {
+            ReturnType::Default => Output::Unit,
+            ReturnType::Type(_, ty) => Output::of_type(ty),
+        }
+    }
+
+    pub(crate) fn of_type(ty: &Type) -> Output {
+        match ty {
+            Type::Never(_) => Output::Never,
+            Type::Tuple(t) if t.elems.is_empty() => Output::Unit,
+            Type::Paren(t) => Output::of_type(&t.elem),
+            Type::Group(t) => Output::of_type(&t.elem),
+            _ => {
+                let mut ty = ty.clone();
+                EraseImplTrait.visit_type_mut(&mut ty);
+                let checkable = !matches!(ty, Type::Infer(_));
+                Output::Value {
+                    ty: Box::new(ty),
+                    checkable,
+                }
+            }
+        }
+    }
+
+    /// The type to write in a turbofish, pinning the body's type so `?` and
+    /// `.into()` in the body infer exactly as in the original fn.
+    pub(crate) fn hint(&self) -> TokenStream {
+        match self {
+            Output::Unit => quote!(()),
+            // `!` cannot be written as a type argument on stable Rust.
+            Output::Never => quote!(::aios_tracing::__private::Never),
+            Output::Value { ty, .. } => ty.to_token_stream(),
+        }
+    }
+
+    /// Whether the value may be a `Result` worth inspecting.
+    pub(crate) fn checkable(&self) -> bool {
+        matches!(
+            self,
+            Output::Value {
+                checkable: true,
+                ..
+            }
+        )
+    }
+}
+
+struct EraseImplTrait;
+
+impl VisitMut for EraseImplTrait {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        if let Type::ImplTrait(t) = ty {
+            *ty = Type::Infer(syn::TypeInfer {
+                underscore_token: syn::Token![_](syn::spanned::Spanned::span(&t.impl_token)),
+            });
+            return;
+        }
+        syn::visit_mut::visit_type_mut(self, ty);
+    }
+}
+
+/// The identifiers an argument list binds, `self` excepted, including names
+/// bound inside patterns such as `(a, b): (u8, u8)`.
+pub(crate) fn bound_names(sig: &Signature) -> Vec<syn::Ident> {
+    let mut names = Vec::new();
+    for input in &sig.inputs {
+        if let syn::FnArg::Typed(arg) = input {
+            collect(&arg.pat, &mut names);
+        }
+    }
+    names
+}
+
+fn collect(pat: &Pat, names: &mut Vec<syn::Ident>) {
+    match pat {
+        Pat::Ident(p) => {
+            names.push(p.ident.clone());
+            if let Some((_, sub)) = &p.subpat {
+                collect(sub, names);
+            }
+        }
+        Pat::Tuple(p) => p.elems.iter().for_each(|p| collect(p, names)),
+        Pat::TupleStruct(p) => p.elems.iter().for_each(|p| collect(p, names)),
+        Pat::Struct(p) => p.fields.iter().for_each(|f| collect(&f.pat, names)),
+        Pat::Slice(p) => p.elems.iter().for_each(|p| collect(p, names)),
+        Pat::Reference(p) => collect(&p.pat, names),
+        Pat::Paren(p) => collect(&p.pat, names),
+        Pat::Type(p) => collect(&p.pat, names),
+        Pat::Or(p) => p.cases.iter().take(1).for_each(|p| collect(p, names)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::ItemFn;
+
+    fn shape(src: &str) -> Shape {
+        let mut f: ItemFn = syn::parse_str(src).unwrap();
+        Shape::of(&f.sig, &mut f.block)
+    }
+
+    fn ty(src: &str) -> String {
+        match Output::of_return(&syn::parse_str::<ItemFn>(src).unwrap().sig.output) {
+            Output::Unit => "unit".into(),
+            Output::Never => "never".into(),
+            Output::Value { ty, checkable } => format!("{} {checkable}", ty.to_token_stream()),
+        }
+    }
+
+    #[test]
+    fn shapes() {
+        assert!(matches!(shape("fn f() -> u8 { 1 }"), Shape::Sync));
+        assert!(matches!(shape("async fn f() -> u8 { 1 }"), Shape::Async));
+        assert!(matches!(
+            shape("fn f() -> impl Future<Output = u8> + Send { async { 1 } }"),
+            Shape::ReturnsFuture { .. }
+        ));
+        assert!(matches!(
+            shape("fn f() -> impl Iterator<Item = u8> { None.into_iter() }"),
+            Shape::Sync
+        ));
+        let boxed =
+            "fn f<'a>(&'a self) -> Pin<Box<dyn Future<Output = Result<u8, E>> + Send + 'a>> \
+                     { Box::pin(async move { Ok(1) }) }";
+        let Shape::BoxedAsync { output: Some(out) } = shape(boxed) else {
+            panic!("not boxed async")
+        };
+        assert_eq!(out.to_token_stream().to_string(), "Result < u8 , E >");
+        // A box that is not the whole body is an ordinary sync fn.
+        assert!(matches!(
+            shape("fn f() -> Pin<Box<dyn Future<Output = ()>>> { let x = 1; Box::pin(async move { x; }) }"),
+            Shape::Sync
+        ));
+    }
+
+    #[test]
+    fn outputs() {
+        assert_eq!(ty("fn f() {}"), "unit");
+        assert_eq!(ty("fn f() -> () {}"), "unit");
+        assert_eq!(ty("fn f() -> ! {}"), "never");
+        assert_eq!(
+            ty("fn f() -> io::Result<u8> {}"),
+            "io :: Result < u8 > true"
+        );
+        assert_eq!(ty("fn f() -> impl Display {}"), "_ false");
+        assert_eq!(
+            ty("fn f() -> Result<impl Display, E> {}"),
+            "Result < _ , E > true"
+        );
+    }
+
+    #[test]
+    fn names_in_patterns() {
+        let f: ItemFn = syn::parse_str(
+            "fn f(&self, a: u8, (b, mut c): (u8, u8), S { d, e: ref g }: S, h @ _: u8) {}",
+        )
+        .unwrap();
+        let names: Vec<String> = bound_names(&f.sig)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(names, ["a", "b", "c", "d", "g", "h"]);
+    }
+}

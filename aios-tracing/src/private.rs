@@ -1,0 +1,426 @@
+//! What `#[trace]` and `span!` expand to. Not a public API: it changes
+//! with the macros of the same release and nothing else should use it.
+//!
+//! The expansion of `#[trace] fn f(uid: u64) -> io::Result<()> { body }`
+//! is roughly:
+//!
+//! ```text
+//! let aios_span = { static SITE: CallSite = CallSite::new(crate name, crate version); &SITE }
+//!     .start(Cow::Borrowed("f"), SpanKind::Internal);
+//! if aios_span.is_recording() { set_attributes(&aios_span, [attr("uid", &uid)]); }
+//! let aios_ret = run::<io::Result<()>, _>(&aios_span, move || body); // records panics
+//! (&&&Outcome(&aios_ret)).aios_record_outcome(&aios_span);           // records `Err`
+//! aios_span.end();
+//! aios_ret
+//! ```
+
+use crate::{exception, registry};
+use opentelemetry::trace::{TraceContextExt as _, Tracer as _};
+use opentelemetry::Context;
+use opentelemetry_sdk::trace::SdkTracer;
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{PoisonError, RwLock};
+
+pub use crate::instrument::Instrumented;
+pub use crate::span::Span;
+pub use core::env;
+pub use core::option::Option;
+pub use opentelemetry::trace::SpanKind;
+pub use opentelemetry::{Key, KeyValue, Value};
+pub use std::borrow::Cow;
+
+#[cfg(test)]
+#[path = "private/tests.rs"]
+pub(crate) mod tests;
+
+/// One `#[trace]` fn or `span!` site: its instrumentation scope (the
+/// calling crate) and the tracer for it, cached until the SDK changes.
+pub struct CallSite {
+    scope_name: &'static str,
+    scope_version: &'static str,
+    /// The tracer and the registry generation it was made for. A new
+    /// `init` or a `shutdown` changes the generation, which is noticed
+    /// with one atomic load per span.
+    tracer: RwLock<Option<(u64, SdkTracer)>>,
+}
+
+impl fmt::Debug for CallSite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallSite")
+            .field("scope_name", &self.scope_name)
+            .field("scope_version", &self.scope_version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CallSite {
+    /// A call site of the crate `scope_name` at `scope_version`.
+    #[must_use]
+    pub const fn new(scope_name: &'static str, scope_version: &'static str) -> Self {
+        CallSite {
+            scope_name,
+            scope_version,
+            tracer: RwLock::new(None),
+        }
+    }
+
+    /// Starts a span, child of the current context. Without an active SDK
+    /// the result records nothing but keeps the parent's trace ids current,
+    /// so propagation inside the traced code still works.
+    pub fn start(&self, name: Cow<'static, str>, kind: SpanKind) -> Span {
+        let parent = Context::current();
+        let generation = registry::generation();
+        let tracer = if generation == 0 {
+            None
+        } else {
+            self.tracer(generation)
+        };
+        let Some(tracer) = tracer else {
+            return Span::from_context(without_sdk(parent));
+        };
+        let span = tracer
+            .span_builder(name)
+            .with_kind(kind)
+            .start_with_context(&tracer, &parent);
+        Span::from_context(parent.with_span(span))
+    }
+
+    fn tracer(&self, generation: u64) -> Option<SdkTracer> {
+        if let Some((cached, tracer)) = &*self.tracer.read().unwrap_or_else(PoisonError::into_inner)
+        {
+            if *cached == generation {
+                return Some(tracer.clone());
+            }
+        }
+        let (generation, tracer) = registry::tracer(self.scope_name, self.scope_version)?;
+        *self.tracer.write().unwrap_or_else(PoisonError::into_inner) =
+            Some((generation, tracer.clone()));
+        Some(tracer)
+    }
+}
+
+/// The context a span gets when no SDK is active: the parent itself, or,
+/// if the parent still records (its SDK was shut down since), a
+/// non-recording stand-in with its ids, so the traced code neither
+/// annotates nor ends someone else's span.
+fn without_sdk(parent: Context) -> Context {
+    let span = parent.span();
+    if span.is_recording() {
+        let ids = span.span_context().clone();
+        parent.with_remote_span_context(ids)
+    } else {
+        parent
+    }
+}
+
+/// A span name from any string, for `span!` with a non-literal name.
+pub fn span_name(name: impl Into<Cow<'static, str>>) -> Cow<'static, str> {
+    name.into()
+}
+
+// ---------------------------------------------------------------------------
+// Attributes
+
+/// Sets the attributes that have a value (`None` options are skipped).
+pub fn set_attributes<const N: usize>(span: &Span, attributes: [Option<KeyValue>; N]) {
+    span.context()
+        .span()
+        .set_attributes(attributes.into_iter().flatten());
+}
+
+/// One attribute from a borrowed value.
+pub fn attr<V: TraceValue + ?Sized>(key: &'static str, value: &V) -> Option<KeyValue> {
+    value
+        .trace_value()
+        .map(|value| KeyValue::new(Key::from_static_str(key), value))
+}
+
+/// One attribute with a string literal value: no allocation.
+#[must_use]
+pub fn attr_static(key: &'static str, value: &'static str) -> Option<KeyValue> {
+    Some(KeyValue::new(Key::from_static_str(key), value))
+}
+
+/// A value `record(…)` and `attrs = { … }` can put on a span: numbers,
+/// `bool`, strings, `Option`s of them (`None` is left out), and references
+/// or smart pointers to any of these. Other types are recorded through
+/// their `Display` (`%value`) or `Debug` (`?value`) text.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be recorded as a span attribute value",
+    label = "not a number, bool, string, or an `Option` or reference of one",
+    note = "record its `Display` text with `%`: `record(%arg)` or `attrs = {{ \"key\" = %value }}`, \
+            or its `Debug` text with `?`: `record(?arg)`"
+)]
+pub trait TraceValue {
+    /// The attribute value; `None` leaves the attribute out.
+    fn trace_value(&self) -> Option<Value>;
+}
+
+macro_rules! lossless_ints {
+    ($($t:ty)*) => {$(
+        impl TraceValue for $t {
+            fn trace_value(&self) -> Option<Value> {
+                Some(Value::I64(i64::from(*self)))
+            }
+        }
+    )*};
+}
+lossless_ints!(i8 i16 i32 i64 u8 u16 u32);
+
+// OpenTelemetry integers are i64: wider values that do not fit are kept
+// exact as their decimal text rather than wrapped or saturated.
+macro_rules! wide_ints {
+    ($($t:ty)*) => {$(
+        impl TraceValue for $t {
+            fn trace_value(&self) -> Option<Value> {
+                Some(i64::try_from(*self).map_or_else(|_| Value::from(self.to_string()), Value::I64))
+            }
+        }
+    )*};
+}
+wide_ints!(isize usize u64 i128 u128);
+
+impl TraceValue for bool {
+    fn trace_value(&self) -> Option<Value> {
+        Some(Value::Bool(*self))
+    }
+}
+
+impl TraceValue for f64 {
+    fn trace_value(&self) -> Option<Value> {
+        Some(Value::F64(*self))
+    }
+}
+
+impl TraceValue for f32 {
+    fn trace_value(&self) -> Option<Value> {
+        Some(Value::F64(f64::from(*self)))
+    }
+}
+
+impl TraceValue for char {
+    fn trace_value(&self) -> Option<Value> {
+        Some(Value::from(self.to_string()))
+    }
+}
+
+impl TraceValue for str {
+    fn trace_value(&self) -> Option<Value> {
+        Some(Value::from(self.to_owned()))
+    }
+}
+
+impl TraceValue for String {
+    fn trace_value(&self) -> Option<Value> {
+        Some(Value::from(self.clone()))
+    }
+}
+
+impl TraceValue for Cow<'_, str> {
+    fn trace_value(&self) -> Option<Value> {
+        Some(Value::from(self.clone().into_owned()))
+    }
+}
+
+impl TraceValue for Value {
+    fn trace_value(&self) -> Option<Value> {
+        Some(self.clone())
+    }
+}
+
+impl<T: TraceValue> TraceValue for Option<T> {
+    fn trace_value(&self) -> Option<Value> {
+        self.as_ref().and_then(TraceValue::trace_value)
+    }
+}
+
+macro_rules! through_pointer {
+    ($($p:ty)*) => {$(
+        impl<T: TraceValue + ?Sized> TraceValue for $p {
+            fn trace_value(&self) -> Option<Value> {
+                (**self).trace_value()
+            }
+        }
+    )*};
+}
+through_pointer!(&T &mut T Box<T> std::rc::Rc<T>);
+
+impl<T: TraceValue + ?Sized> TraceValue for std::sync::Arc<T> {
+    fn trace_value(&self) -> Option<Value> {
+        (**self).trace_value()
+    }
+}
+
+/// `%value`: recorded as its `Display` text.
+pub struct DisplayValue<'a, T: ?Sized>(pub &'a T);
+
+impl<T: fmt::Display + ?Sized> TraceValue for DisplayValue<'_, T> {
+    fn trace_value(&self) -> Option<Value> {
+        Some(Value::from(self.0.to_string()))
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for DisplayValue<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DisplayValue")
+    }
+}
+
+/// `?value`: recorded as its `Debug` text.
+pub struct DebugValue<'a, T: ?Sized>(pub &'a T);
+
+impl<T: fmt::Debug + ?Sized> TraceValue for DebugValue<'_, T> {
+    fn trace_value(&self) -> Option<Value> {
+        Some(Value::from(format!("{:?}", self.0)))
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for DebugValue<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DebugValue")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Running bodies
+
+/// Runs `f` with the span current. A panic is recorded on the span, which
+/// is ended, and then resumed with its original payload.
+pub fn run<R, F: FnOnce() -> R>(span: &Span, f: F) -> R {
+    let attached = span.context().clone().attach();
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    drop(attached);
+    match result {
+        Ok(value) => value,
+        Err(payload) => {
+            panicked(span, &*payload);
+            panic::resume_unwind(payload)
+        }
+    }
+}
+
+/// [`run`] for closures taking the span, as `span!` calls them.
+pub fn run_with<R, F: FnOnce(&Span) -> R>(span: &Span, f: F) -> R {
+    run(span, || f(span))
+}
+
+/// Calls a `span!` closure that returns a future, handing it the span.
+pub fn call_with<R, F: FnOnce(Span) -> R>(span: Span, f: F) -> R {
+    f(span)
+}
+
+/// Calls a `span!` closure that returns a future and takes no span.
+pub fn call<R, F: FnOnce() -> R>(f: F) -> R {
+    f()
+}
+
+/// Records a panic on `span` and ends it.
+pub(crate) fn panicked(span: &Span, payload: &(dyn Any + Send)) {
+    exception::record_panic(&span.context().span(), Some(payload));
+    span.end();
+}
+
+/// `future` with `span` current on every poll; the span ends when it
+/// completes (after `check` saw the output) or is dropped.
+pub fn traced<T, F: Future<Output = T>>(
+    span: Span,
+    future: F,
+    check: fn(&Span, &T),
+) -> Instrumented<F> {
+    Instrumented::owning(future, span, Some(check))
+}
+
+/// [`traced`] without inspecting the output.
+pub fn traced_unchecked<T, F: Future<Output = T>>(span: Span, future: F) -> Instrumented<F> {
+    Instrumented::owning(future, span, None)
+}
+
+/// `!`, nameable on stable Rust as the output of `fn() -> !`, so a body
+/// that never returns can still be given its type.
+pub type Never = <fn() -> ! as HasOutput>::Output;
+
+/// Names a function pointer's output type; see [`Never`].
+pub trait HasOutput {
+    /// The output type.
+    type Output;
+}
+
+impl<T> HasOutput for fn() -> T {
+    type Output = T;
+}
+
+// ---------------------------------------------------------------------------
+// Outcomes: `Err` marks the span as failed.
+//
+// `(&&&Outcome(&value)).aios_record_outcome(&span)` resolves, by method
+// lookup on the concrete type, to the first impl that applies: an error
+// with `Display`, then an error with only `Debug`, then anything else
+// (nothing to record). Aliases such as `io::Result<T>` are plain `Result`s
+// to the compiler, so they are found without looking at the syntax.
+
+/// A value a traced body returned.
+pub struct Outcome<'a, T: ?Sized>(pub &'a T);
+
+impl<T: ?Sized> fmt::Debug for Outcome<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Outcome")
+    }
+}
+
+/// `Err(e)` with `e: Display`: exception event and status ERROR.
+pub trait OutcomeDisplay {
+    /// Records the outcome on `span`.
+    fn aios_record_outcome(self, span: &Span);
+}
+
+impl<T, E: fmt::Display> OutcomeDisplay for &&&Outcome<'_, Result<T, E>> {
+    fn aios_record_outcome(self, span: &Span) {
+        if let Err(error) = self.0 {
+            record_error::<E>(span, || error.to_string());
+        }
+    }
+}
+
+/// `Err(e)` with `e: Debug` only: the same, with the `Debug` text.
+pub trait OutcomeDebug {
+    /// Records the outcome on `span`.
+    fn aios_record_outcome(self, span: &Span);
+}
+
+impl<T, E: fmt::Debug> OutcomeDebug for &&Outcome<'_, Result<T, E>> {
+    fn aios_record_outcome(self, span: &Span) {
+        if let Err(error) = self.0 {
+            record_error::<E>(span, || format!("{error:?}"));
+        }
+    }
+}
+
+/// Anything else: nothing to record.
+pub trait OutcomeOther {
+    /// Does nothing.
+    fn aios_record_outcome(self, span: &Span);
+}
+
+impl<T: ?Sized> OutcomeOther for &Outcome<'_, T> {
+    #[inline]
+    fn aios_record_outcome(self, _span: &Span) {}
+}
+
+/// The message is only formatted when the span records.
+fn record_error<E>(span: &Span, message: impl FnOnce() -> String) {
+    let span = span.context().span();
+    if span.is_recording() {
+        // No stack trace: by the time an `Err` is returned, the stack no
+        // longer shows where it arose.
+        exception::record(
+            &span,
+            std::any::type_name::<E>(),
+            &message(),
+            None,
+            Vec::new(),
+        );
+    }
+}

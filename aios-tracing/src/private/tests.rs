@@ -1,0 +1,314 @@
+//! Tests of what `#[trace]` and `span!` record, against a collecting SDK.
+
+/// A collecting SDK for this crate's unit tests of the macros.
+pub(crate) mod testing {
+    use crate::registry;
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry::{Context, Value};
+    use opentelemetry_sdk::error::OTelSdkResult;
+    use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanData, SpanProcessor};
+    use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+    use std::time::Duration;
+
+    #[derive(Debug, Default, Clone)]
+    struct Collect(Arc<Mutex<Vec<SpanData>>>);
+
+    impl SpanProcessor for Collect {
+        fn on_start(&self, _: &mut opentelemetry_sdk::trace::Span, _: &Context) {}
+        fn on_end(&self, span: SpanData) {
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(span);
+        }
+        fn force_flush(&self) -> OTelSdkResult {
+            Ok(())
+        }
+        fn shutdown_with_timeout(&self, _: Duration) -> OTelSdkResult {
+            Ok(())
+        }
+    }
+
+    /// Tests share the process-wide registry, so they take turns.
+    static TURN: Mutex<()> = Mutex::new(());
+
+    /// An installed SDK collecting ended spans; uninstalled on drop.
+    pub(crate) struct Installed {
+        spans: Collect,
+        generation: u64,
+        _turn: MutexGuard<'static, ()>,
+    }
+
+    pub(crate) fn install(sampler: Sampler) -> Installed {
+        let turn = TURN.lock().unwrap_or_else(PoisonError::into_inner);
+        let spans = Collect::default();
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(spans.clone())
+            .with_sampler(sampler)
+            .build();
+        let tracer = provider.tracer("default");
+        let generation = registry::install(provider, tracer);
+        Installed {
+            spans,
+            generation,
+            _turn: turn,
+        }
+    }
+
+    /// No SDK at all, for the tests of that case.
+    pub(crate) fn none() -> MutexGuard<'static, ()> {
+        TURN.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    impl Drop for Installed {
+        fn drop(&mut self) {
+            registry::uninstall(self.generation);
+        }
+    }
+
+    impl Installed {
+        pub(crate) fn spans(&self) -> Vec<SpanData> {
+            self.spans
+                .0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone()
+        }
+
+        /// The one ended span called `name`.
+        pub(crate) fn span(&self, name: &str) -> SpanData {
+            let mut found: Vec<_> = self
+                .spans()
+                .into_iter()
+                .filter(|s| s.name == name)
+                .collect();
+            assert_eq!(found.len(), 1, "spans named {name}: {found:?}");
+            found.remove(0)
+        }
+    }
+
+    pub(crate) fn attr(span: &SpanData, key: &str) -> Option<Value> {
+        span.attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == key)
+            .map(|kv| kv.value.clone())
+    }
+
+    pub(crate) fn event_attr(span: &SpanData, event: &str, key: &str) -> Option<Value> {
+        let event = span.events.iter().find(|e| e.name == event)?;
+        event
+            .attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == key)
+            .map(|kv| kv.value.clone())
+    }
+}
+
+mod macros {
+    use super::testing::{attr, event_attr, install, none};
+    use crate::{span, trace};
+    use opentelemetry::trace::{SpanKind, Status};
+    use opentelemetry::Value;
+    use opentelemetry_sdk::trace::Sampler;
+    use std::fmt;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Debug)]
+    struct Boom;
+    impl fmt::Display for Boom {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("boom happened")
+        }
+    }
+
+    #[trace]
+    fn plain(a: u8) -> u8 {
+        a + 1
+    }
+
+    #[trace("lookup", kind = client, attrs = { "db.table" = "users", "retries" = 3, "ratio" = 0.5,
+        "cached" = false, "twice" = uid * 2, "shown" = %Boom }, record(uid, %name, ?tag, missing))]
+    fn lookup(
+        uid: u64,
+        name: &str,
+        tag: Option<u8>,
+        missing: Option<&str>,
+    ) -> std::io::Result<u64> {
+        let _ = (name, tag, missing);
+        if uid == 0 {
+            return Err(std::io::Error::other("no such user"));
+        }
+        Ok(uid)
+    }
+
+    #[trace(err = false)]
+    fn quiet() -> Result<(), Boom> {
+        Err(Boom)
+    }
+
+    #[trace]
+    fn debug_only() -> Result<(), Vec<u8>> {
+        Err(vec![1])
+    }
+
+    #[test]
+    fn names_kinds_attributes_and_scope() {
+        let sdk = install(Sampler::AlwaysOn);
+        assert_eq!(plain(1), 2);
+        assert_eq!(lookup(7, "ann", Some(3), None).unwrap(), 7);
+        let s = sdk.span("plain");
+        assert_eq!(s.span_kind, SpanKind::Internal);
+        assert_eq!(s.instrumentation_scope.name(), "aios-tracing");
+        assert_eq!(
+            s.instrumentation_scope.version(),
+            Some(env!("CARGO_PKG_VERSION"))
+        );
+        assert_eq!(s.status, Status::Unset);
+        let s = sdk.span("lookup");
+        assert_eq!(s.span_kind, SpanKind::Client);
+        assert_eq!(attr(&s, "db.table"), Some(Value::from("users")));
+        assert_eq!(attr(&s, "retries"), Some(Value::I64(3)));
+        assert_eq!(attr(&s, "ratio"), Some(Value::F64(0.5)));
+        assert_eq!(attr(&s, "cached"), Some(Value::Bool(false)));
+        assert_eq!(attr(&s, "twice"), Some(Value::I64(14)));
+        assert_eq!(attr(&s, "shown"), Some(Value::from("boom happened")));
+        assert_eq!(attr(&s, "uid"), Some(Value::I64(7)));
+        assert_eq!(attr(&s, "name"), Some(Value::from("ann")));
+        assert_eq!(attr(&s, "tag"), Some(Value::from("Some(3)")));
+        assert_eq!(attr(&s, "missing"), None, "None is left out");
+        assert_eq!(s.status, Status::Unset, "Ok leaves the status alone");
+        assert!(s.events.is_empty());
+    }
+
+    #[test]
+    fn err_sets_status_and_exception_event() {
+        let sdk = install(Sampler::AlwaysOn);
+        assert!(lookup(0, "", None, None).is_err());
+        let s = sdk.span("lookup");
+        assert_eq!(s.status, Status::error("no such user"));
+        assert_eq!(
+            event_attr(&s, "exception", "exception.type"),
+            Some(Value::from("std::io::error::Error"))
+        );
+        assert_eq!(
+            event_attr(&s, "exception", "exception.message"),
+            Some(Value::from("no such user"))
+        );
+
+        assert!(quiet().is_err());
+        let s = sdk.span("quiet");
+        assert_eq!(s.status, Status::Unset);
+        assert!(s.events.is_empty());
+
+        assert!(debug_only().is_err());
+        let s = sdk.span("debug_only");
+        assert_eq!(s.status, Status::error("[1]"));
+
+        let r: Result<u8, Boom> = span!("block", kind = server, "cart.items" = 3, |span| {
+            span.add_event("inside", [("k", 1)]);
+            Err(Boom)
+        });
+        assert!(r.is_err());
+        let s = sdk.span("block");
+        assert_eq!(
+            (&s.span_kind, attr(&s, "cart.items")),
+            (&SpanKind::Server, Some(Value::I64(3)))
+        );
+        assert_eq!(s.status, Status::error("boom happened"));
+        assert_eq!(s.events.len(), 2);
+    }
+
+    #[trace]
+    fn explode(message: &str) -> u8 {
+        std::panic::panic_any(message.to_owned())
+    }
+
+    #[test]
+    fn panic_is_recorded_then_resumed_with_its_payload() {
+        let sdk = install(Sampler::AlwaysOn);
+        let caught = std::panic::catch_unwind(|| explode("kaput")).unwrap_err();
+        assert_eq!(
+            caught.downcast_ref::<String>().map(String::as_str),
+            Some("kaput")
+        );
+        let s = sdk.span("explode");
+        assert_eq!(s.status, Status::error("kaput"));
+        assert_eq!(
+            event_attr(&s, "exception", "exception.message"),
+            Some(Value::from("kaput"))
+        );
+        assert_eq!(
+            event_attr(&s, "exception", "exception.type"),
+            Some(Value::from("panic"))
+        );
+    }
+
+    #[test]
+    fn nesting_and_unsampled_spans() {
+        static EVALUATED: AtomicUsize = AtomicUsize::new(0);
+        fn costly() -> i64 {
+            EVALUATED.fetch_add(1, Ordering::Relaxed);
+            1
+        }
+        #[trace(attrs = { "cost" = costly() }, record(%uid))]
+        fn child(uid: u64) -> Result<(), Boom> {
+            let _ = uid;
+            Err(Boom)
+        }
+        struct Loud;
+        impl fmt::Display for Loud {
+            fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+                panic!("formatted an attribute of an unsampled span")
+            }
+        }
+        #[trace(record(%loud))]
+        fn unsampled(loud: &Loud) -> Result<(), Loud> {
+            let _ = loud;
+            Err(Loud)
+        }
+
+        let sdk = install(Sampler::AlwaysOn);
+        span!("parent", || child(1)).ok();
+        let (parent, child_span) = (sdk.span("parent"), sdk.span("child"));
+        assert_eq!(child_span.parent_span_id, parent.span_context.span_id());
+        assert_eq!(
+            child_span.span_context.trace_id(),
+            parent.span_context.trace_id()
+        );
+        assert_eq!(EVALUATED.load(Ordering::Relaxed), 1);
+        drop(sdk);
+
+        let sdk = install(Sampler::AlwaysOff);
+        assert!(unsampled(&Loud).is_err());
+        child(2).ok();
+        assert_eq!(
+            EVALUATED.load(Ordering::Relaxed),
+            1,
+            "attributes of unsampled spans are not evaluated"
+        );
+        assert!(sdk.spans().is_empty());
+    }
+
+    #[test]
+    fn without_an_sdk_nothing_is_recorded() {
+        let _turn = none();
+        assert_eq!(plain(1), 2);
+        assert!(lookup(0, "", None, None).is_err());
+        let r = span!("free", |span| {
+            span.add_event("nothing", [("recorded", false)]);
+            span.is_recording()
+        });
+        assert!(!r);
+    }
+
+    #[test]
+    fn a_new_sdk_replaces_the_cached_tracer() {
+        let first = install(Sampler::AlwaysOn);
+        plain(1);
+        assert_eq!(first.spans().len(), 1);
+        drop(first);
+        let second = install(Sampler::AlwaysOn);
+        plain(1);
+        assert_eq!(second.spans().len(), 1);
+    }
+}

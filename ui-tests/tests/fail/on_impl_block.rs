@@ -1,0 +1,12 @@
+use aios_tracing::trace;
+
+struct Service;
+
+#[trace]
+impl Service {
+    fn call(&self) {}
+}
+
+fn main() {
+    Service.call();
+}
