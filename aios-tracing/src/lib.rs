@@ -77,6 +77,7 @@ pub mod logging;
 mod pipeline;
 mod propagation;
 mod registry;
+mod sampling;
 mod sdk;
 mod span;
 mod stats;

@@ -14,6 +14,8 @@
 //! aios_ret
 //! ```
 
+use crate::sampling::{self, Decision};
+use crate::span::without_sdk;
 use crate::{exception, registry};
 use opentelemetry::trace::{TraceContextExt as _, Tracer as _};
 use opentelemetry::Context;
@@ -73,18 +75,22 @@ impl CallSite {
     pub fn start(&self, name: Cow<'static, str>, kind: SpanKind) -> Span {
         let parent = Context::current();
         let generation = registry::generation();
-        let tracer = if generation == 0 {
-            None
-        } else {
-            self.tracer(generation)
-        };
-        let Some(tracer) = tracer else {
+        if generation == 0 {
+            return Span::from_context(without_sdk(parent));
+        }
+        // Decided before the tracer is even looked up: an unsampled span
+        // costs a context clone, not a span.
+        if let Decision::Skip(cx) = sampling::decide(&parent, registry::sampling_ratio()) {
+            return Span::from_context(cx);
+        }
+        let Some(tracer) = self.tracer(generation) else {
             return Span::from_context(without_sdk(parent));
         };
         let span = tracer
             .span_builder(name)
             .with_kind(kind)
             .start_with_context(&tracer, &parent);
+        sampling::clear_handoff();
         Span::from_context(parent.with_span(span))
     }
 
@@ -99,20 +105,6 @@ impl CallSite {
         *self.tracer.write().unwrap_or_else(PoisonError::into_inner) =
             Some((generation, tracer.clone()));
         Some(tracer)
-    }
-}
-
-/// The context a span gets when no SDK is active: the parent itself, or,
-/// if the parent still records (its SDK was shut down since), a
-/// non-recording stand-in with its ids, so the traced code neither
-/// annotates nor ends someone else's span.
-fn without_sdk(parent: Context) -> Context {
-    let span = parent.span();
-    if span.is_recording() {
-        let ids = span.span_context().clone();
-        parent.with_remote_span_context(ids)
-    } else {
-        parent
     }
 }
 

@@ -21,9 +21,12 @@ static ACTIVE: RwLock<Option<Arc<Active>>> = RwLock::new(None);
 /// 0 while nothing is installed; otherwise the installed SDK's generation.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
+/// The active SDK's sampling ratio, as `f64` bits.
+static RATIO: AtomicU64 = AtomicU64::new(0);
 
 /// Makes `provider` the active one; returns its generation.
-pub(crate) fn install(provider: SdkTracerProvider, default_tracer: SdkTracer) -> u64 {
+pub(crate) fn install(provider: SdkTracerProvider, default_tracer: SdkTracer, ratio: f64) -> u64 {
+    RATIO.store(ratio.to_bits(), Ordering::Relaxed);
     let generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed);
     let active = Arc::new(Active {
         generation,
@@ -58,6 +61,12 @@ fn active() -> Option<Arc<Active>> {
         .read()
         .unwrap_or_else(PoisonError::into_inner)
         .clone()
+}
+
+/// The active SDK's sampling ratio (meaningful while `generation() != 0`).
+#[inline]
+pub(crate) fn sampling_ratio() -> f64 {
+    f64::from_bits(RATIO.load(Ordering::Relaxed))
 }
 
 /// The active SDK's own tracer (scope = the service name).

@@ -151,12 +151,13 @@ impl TracingSdk {
             Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(config.sampling_ratio)));
         let provider = SdkTracerProvider::builder()
             .with_sampler(sampler)
+            .with_id_generator(crate::sampling::HandoffIds::default())
             .with_resource(resource)
             .with_span_processor(pipeline)
             .build();
         let tracer = provider.tracer_with_scope(scope);
         opentelemetry::global::set_tracer_provider(provider.clone());
-        let generation = registry::install(provider.clone(), tracer.clone());
+        let generation = registry::install(provider.clone(), tracer.clone(), config.sampling_ratio);
         Ok(TracingSdk {
             config,
             provider,

@@ -2,6 +2,7 @@
 //! (current until dropped, ends then), and [`SpanBuilder`] to make either.
 
 use crate::attributes::{self, IntoKeyValue};
+use crate::sampling::{self, Decision};
 use crate::{exception, registry};
 use opentelemetry::trace::{
     Link, SpanContext, SpanKind, SpanRef, Status, TraceContextExt, Tracer as _,
@@ -362,12 +363,14 @@ impl SpanBuilder {
     /// Starts the span without making it current; you end it.
     pub fn start(self) -> Span {
         let parent = self.parent.unwrap_or_else(Context::current);
+        if registry::generation() != 0 {
+            if let Decision::Skip(cx) = sampling::decide(&parent, registry::sampling_ratio()) {
+                return Span { cx };
+            }
+        }
         let Some(tracer) = self.tracer.or_else(registry::default_tracer) else {
-            // No SDK: a non-recording span that still carries the parent's
-            // ids, so propagation keeps working.
-            let inherited = parent.span().span_context().clone();
             return Span {
-                cx: parent.with_remote_span_context(inherited),
+                cx: without_sdk(parent),
             };
         };
         let mut builder = tracer.span_builder(self.name).with_kind(self.kind);
@@ -378,6 +381,7 @@ impl SpanBuilder {
             builder = builder.with_links(self.links);
         }
         let span = builder.start_with_context(&tracer, &parent);
+        sampling::clear_handoff();
         Span {
             cx: parent.with_span(span),
         }
@@ -399,5 +403,19 @@ impl SpanBuilder {
     pub fn in_scope<R>(self, f: impl FnOnce(&Span) -> R) -> R {
         let guard = self.entered();
         f(&guard.span)
+    }
+}
+
+/// The context a span gets when no SDK is active: the parent itself, or,
+/// if the parent still records (its SDK was shut down since), a
+/// non-recording stand-in with its ids, so the caller neither annotates
+/// nor ends someone else's span, and propagation keeps working.
+pub(crate) fn without_sdk(parent: Context) -> Context {
+    let span = parent.span();
+    if span.is_recording() {
+        let ids = span.span_context().clone();
+        parent.with_remote_span_context(ids)
+    } else {
+        parent
     }
 }

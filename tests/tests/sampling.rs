@@ -93,3 +93,47 @@ fn an_unsampled_remote_parent_is_followed_even_at_ratio_one() {
     std::thread::sleep(Duration::from_millis(100));
     assert_eq!(rx.spans().names(), ["control"]);
 }
+
+#[test]
+fn a_fractional_ratio_samples_whole_traces_at_that_rate() {
+    let _serial = serial();
+    let rx = receiver(Protocol::Grpc);
+    let sdk = builder_for(&rx, Protocol::Grpc)
+        .sampling_ratio(0.5)
+        .init()
+        .unwrap();
+    const ROOTS: usize = 600;
+    let mut recorded = 0;
+    for _ in 0..ROOTS {
+        let root = Span::builder("root").entered();
+        let child = Span::builder("child").start();
+        assert_eq!(
+            child.is_recording(),
+            root.is_recording(),
+            "children follow their root"
+        );
+        assert_eq!(
+            child.span_context().trace_id(),
+            root.span_context().trace_id()
+        );
+        recorded += usize::from(root.is_recording());
+        child.end();
+    }
+    sdk.shutdown().unwrap();
+    let spans = rx.wait_for_spans(recorded * 2, WAIT);
+    assert_eq!(
+        spans.len(),
+        recorded * 2,
+        "every recorded span exported, nothing else"
+    );
+    let fraction = recorded as f64 / ROOTS as f64;
+    assert!(
+        (0.4..=0.6).contains(&fraction),
+        "sampled {fraction:.2} of roots at ratio 0.5"
+    );
+    for child in spans.by_name("child") {
+        assert!(spans
+            .iter()
+            .any(|s| s.name == "root" && Some(&s.span_id) == child.parent_span_id.as_ref()));
+    }
+}

@@ -40,6 +40,11 @@ pub(crate) mod testing {
     }
 
     pub(crate) fn install(sampler: Sampler) -> Installed {
+        let sampler_ratio = match &sampler {
+            Sampler::AlwaysOff => Some(0.0),
+            Sampler::TraceIdRatioBased(ratio) => Some(*ratio),
+            _ => None,
+        };
         let turn = TURN.lock().unwrap_or_else(PoisonError::into_inner);
         let spans = Collect::default();
         let provider = SdkTracerProvider::builder()
@@ -47,7 +52,8 @@ pub(crate) mod testing {
             .with_sampler(sampler)
             .build();
         let tracer = provider.tracer("default");
-        let generation = registry::install(provider, tracer);
+        // The ratio the fast path decides with, matching the sampler.
+        let generation = registry::install(provider, tracer, sampler_ratio.unwrap_or(1.0));
         Installed {
             spans,
             generation,

@@ -1,0 +1,135 @@
+//! The sampling decision, made before anything is built.
+//!
+//! The SDK generates ids, clones the parent context and builds the
+//! attribute list before its sampler runs, so an unsampled span costs
+//! nearly as much as a sampled one. Here the decision comes first, with the
+//! same `ParentBased(TraceIdRatioBased(ratio))` rule: a span that will not
+//! be recorded reuses its unsampled parent's context (nothing allocated),
+//! and an unsampled root gets a non-recording context carrying fresh ids
+//! (so downstream services still see "not sampled").
+//!
+//! When a root *is* sampled at a ratio below 1, the trace id drawn for the
+//! decision is handed to the SDK through [`HandoffIds`], so the SDK's own
+//! sampler sees the same id and reaches the same decision.
+
+use opentelemetry::trace::{SpanContext, TraceContextExt, TraceFlags, TraceId, TraceState};
+use opentelemetry::Context;
+use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator};
+use std::cell::Cell;
+
+thread_local! {
+    static HANDOFF: Cell<Option<TraceId>> = const { Cell::new(None) };
+}
+
+/// The SDK's random id generator, except that a trace id drawn by
+/// [`decide`] for a sampled root is used for that root.
+#[derive(Debug, Default)]
+pub(crate) struct HandoffIds(RandomIdGenerator);
+
+impl IdGenerator for HandoffIds {
+    fn new_trace_id(&self) -> TraceId {
+        HANDOFF
+            .with(Cell::take)
+            .unwrap_or_else(|| self.0.new_trace_id())
+    }
+
+    fn new_span_id(&self) -> opentelemetry::trace::SpanId {
+        self.0.new_span_id()
+    }
+}
+
+/// What to do for a span about to start.
+pub(crate) enum Decision {
+    /// Build it with the SDK (a pending trace id may be handed off: call
+    /// [`clear_handoff`] once the SDK built the span).
+    Record,
+    /// Don't build anything: this context is the span.
+    Skip(Context),
+}
+
+/// `TraceIdRatioBased`'s rule, as the SDK computes it, so both agree.
+fn ratio_samples(trace_id: TraceId, ratio: f64) -> bool {
+    let bound = (ratio.max(0.0) * (1u64 << 63) as f64) as u64;
+    let low = u64::from_be_bytes(trace_id.to_bytes()[8..].try_into().unwrap_or_default());
+    (low >> 1) < bound
+}
+
+/// Decides for a child of `parent` under `ParentBased(TraceIdRatioBased(ratio))`.
+pub(crate) fn decide(parent: &Context, ratio: f64) -> Decision {
+    if parent.is_telemetry_suppressed() {
+        return Decision::Skip(parent.clone());
+    }
+    let span = parent.span();
+    let sc = span.span_context();
+    if sc.is_valid() {
+        return if sc.is_sampled() {
+            Decision::Record
+        } else {
+            Decision::Skip(parent.clone())
+        };
+    }
+    if ratio >= 1.0 {
+        return Decision::Record;
+    }
+    let ids = RandomIdGenerator::default();
+    let trace_id = ids.new_trace_id();
+    if ratio > 0.0 && ratio_samples(trace_id, ratio) {
+        HANDOFF.with(|h| h.set(Some(trace_id)));
+        return Decision::Record;
+    }
+    let unsampled = SpanContext::new(
+        trace_id,
+        ids.new_span_id(),
+        TraceFlags::default(),
+        false,
+        TraceState::NONE,
+    );
+    Decision::Skip(parent.with_remote_span_context(unsampled))
+}
+
+/// Forgets a trace id the SDK did not take (it was shut down meanwhile).
+pub(crate) fn clear_handoff() {
+    HANDOFF.with(|h| h.set(None));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ratio_rule_matches_the_sdk_sampler() {
+        use opentelemetry::trace::SpanKind;
+        use opentelemetry_sdk::trace::{Sampler, SamplingDecision, ShouldSample};
+        let ids = RandomIdGenerator::default();
+        for ratio in [0.0, 0.1, 0.5, 0.9] {
+            let sampler = Sampler::TraceIdRatioBased(ratio);
+            for _ in 0..2_000 {
+                let trace_id = ids.new_trace_id();
+                let sdk = sampler.should_sample(None, trace_id, "x", &SpanKind::Internal, &[], &[]);
+                let sdk_samples = sdk.decision == SamplingDecision::RecordAndSample;
+                assert_eq!(ratio_samples(trace_id, ratio), sdk_samples, "ratio {ratio}");
+            }
+        }
+    }
+
+    #[test]
+    fn unsampled_children_reuse_the_parent_and_roots_get_fresh_ids() {
+        let parent_sc = SpanContext::new(
+            TraceId::from(7u128),
+            opentelemetry::trace::SpanId::from(9u64),
+            TraceFlags::default(),
+            true,
+            TraceState::NONE,
+        );
+        let parent = Context::new().with_remote_span_context(parent_sc);
+        assert!(matches!(decide(&parent, 1.0), Decision::Skip(_)));
+        match decide(&Context::new(), 0.0) {
+            Decision::Skip(cx) => {
+                let sc = cx.span().span_context().clone();
+                assert!(sc.is_valid() && !sc.is_sampled());
+            }
+            Decision::Record => panic!("ratio 0 never samples a root"),
+        }
+        assert!(matches!(decide(&Context::new(), 1.0), Decision::Record));
+    }
+}
