@@ -44,7 +44,7 @@
 //! | `otlp_client_identity` | `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` / `_KEY` | none |
 //! | `shutdown_timeout` | | 5 s |
 //! | `export_timeout` | `OTEL_EXPORTER_OTLP_TIMEOUT` (ms) | 10 s |
-//! | `max_queue_size` / `max_queue_bytes` | `OTEL_BSP_MAX_QUEUE_SIZE` / `AIOS_TRACING_MAX_QUEUE_BYTES` | 65 536 / 64 MiB |
+//! | `max_queue_size` / `max_queue_bytes` | `OTEL_BSP_MAX_QUEUE_SIZE` / `AIOS_TRACING_MAX_QUEUE_BYTES` | 1 048 576 / 64 MiB |
 
 // The macros expand to `::aios_tracing::…`; this makes that path work
 // inside this crate too (its tests and integrations).

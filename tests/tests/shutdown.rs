@@ -230,3 +230,28 @@ fn concurrent_shutdowns_from_two_threads_are_bounded() {
     );
     assert_eq!(sdk.stats().dropped, 50);
 }
+
+#[test]
+fn a_burst_of_100k_spans_loses_none_with_default_settings() {
+    let _serial = serial();
+    let rx = OtlpReceiver::builder(Transport::Grpc)
+        .count_only()
+        .start()
+        .unwrap();
+    let sdk = TracingSdk::builder("burst")
+        .environment(std::iter::empty::<(String, String)>())
+        .otlp_endpoint(rx.endpoint())
+        .shutdown_timeout(Duration::from_secs(30))
+        .init()
+        .unwrap();
+    for _ in 0..100_000 {
+        sdk.span("burst")
+            .attribute("http.route", "/orders/{id}")
+            .start()
+            .end();
+    }
+    sdk.shutdown().unwrap();
+    let stats = sdk.stats();
+    assert_eq!(stats.dropped, 0, "{stats:?}");
+    assert_eq!(rx.span_count(), 100_000);
+}

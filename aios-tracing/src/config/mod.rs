@@ -236,7 +236,7 @@ impl TracingSdkBuilder {
         export_timeout, export_timeout: Duration
     );
     setter!(
-        /// Spans held for export at most (default 65 536); past it new spans
+        /// Spans held for export at most (default 1 048 576); past it new spans
         /// are dropped and counted. Env: `OTEL_BSP_MAX_QUEUE_SIZE`.
         max_queue_size, max_queue_size: usize
     );

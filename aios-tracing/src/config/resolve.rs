@@ -355,13 +355,15 @@ pub(super) fn resolve(b: &TracingSdkBuilder) -> Result<Config, ConfigError> {
     let propagation = resolve_propagation(b, env)?;
     let resource_attributes = resolve_resource(b, env, &service_name, &deployment_env)?;
 
+    // The byte bound is the one that binds in practice; the span bound is
+    // high so that a burst of 100k spans fits with the defaults.
     let max_queue_size = env_number(
         b.max_queue_size,
         "max_queue_size",
         env,
         "OTEL_BSP_MAX_QUEUE_SIZE",
         1,
-        65_536,
+        1 << 20,
     )?;
     let max_queue_bytes = env_number(
         b.max_queue_bytes,

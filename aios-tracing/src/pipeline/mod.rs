@@ -98,6 +98,11 @@ impl Shared {
             })
             .collect();
         queue.bytes -= freed;
+        // A burst leaves a large ring behind; give it back once drained so
+        // memory follows what is queued, not the high-water mark.
+        if queue.spans.is_empty() && queue.spans.capacity() > 16 * 1024 {
+            queue.spans.shrink_to(1024);
+        }
         batch
     }
 
