@@ -68,3 +68,26 @@ pub fn trace_id() -> Option<String> {
         sc.is_valid().then(|| sc.trace_id().to_string())
     })
 }
+
+/// Wraps a closure so it runs in the context current *now*, wherever it is
+/// later called: for `std::thread::spawn` and `tokio::task::spawn_blocking`,
+/// whose closures would otherwise start outside the caller's trace.
+///
+/// ```
+/// use aios_tracing::{current::in_current_context, Span};
+/// let parent = Span::builder("parent").entered();
+/// let worker = std::thread::spawn(in_current_context(|| {
+///     Span::current().span_context().span_id() // the parent's, inside the thread
+/// }));
+/// assert_eq!(worker.join().unwrap(), parent.span_context().span_id());
+/// ```
+pub fn in_current_context<F, R>(f: F) -> impl FnOnce() -> R + Send
+where
+    F: FnOnce() -> R + Send,
+{
+    let cx = Context::current();
+    move || {
+        let _attached = cx.attach();
+        f()
+    }
+}
