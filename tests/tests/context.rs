@@ -12,12 +12,18 @@ fn threads_blocking_tasks_and_spawned_tasks_keep_their_parent() {
     let _serial = serial();
     let rx = receiver(Protocol::Grpc);
     let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     {
         let _parent = Span::builder("parent").entered();
-        std::thread::spawn(in_current_context(|| Span::builder("in-thread").start().end()))
-            .join()
-            .unwrap();
+        std::thread::spawn(in_current_context(|| {
+            Span::builder("in-thread").start().end()
+        }))
+        .join()
+        .unwrap();
         let blocking = runtime.spawn_blocking(in_current_context(|| {
             Span::builder("in-blocking").start().end();
         }));
@@ -31,7 +37,9 @@ fn threads_blocking_tasks_and_spawned_tasks_keep_their_parent() {
         );
         runtime.block_on(task).unwrap();
         // Without the wrapper a thread starts a trace of its own.
-        std::thread::spawn(|| Span::builder("unwrapped").start().end()).join().unwrap();
+        std::thread::spawn(|| Span::builder("unwrapped").start().end())
+            .join()
+            .unwrap();
     }
     drop(runtime);
     sdk.shutdown().unwrap();
@@ -39,7 +47,11 @@ fn threads_blocking_tasks_and_spawned_tasks_keep_their_parent() {
     let parent = spans.one("parent");
     for name in ["in-thread", "in-blocking", "in-task"] {
         let span = spans.one(name);
-        assert_eq!(span.parent_span_id.as_deref(), Some(parent.span_id.as_str()), "{name}");
+        assert_eq!(
+            span.parent_span_id.as_deref(),
+            Some(parent.span_id.as_str()),
+            "{name}"
+        );
         assert_eq!(span.trace_id, parent.trace_id, "{name}");
     }
     assert!(spans.one("unwrapped").is_root());

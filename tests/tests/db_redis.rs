@@ -11,7 +11,7 @@ mod common;
 use aios_tracing::integrations::redis::TracedConnection;
 use aios_tracing::{Protocol, Span};
 use aios_tracing_tests::{AttrValue, ReceivedSpan, SpansExt, StatusCode};
-use common::{builder_for, receiver, serial, WAIT};
+use common::{assert_nowhere, builder_for, receiver, serial, WAIT};
 use redis::{AsyncCommands as _, Commands as _};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -89,40 +89,6 @@ impl Drop for Redis {
 
 fn str_attr<'a>(span: &'a ReceivedSpan, key: &str) -> Option<&'a str> {
     span.attr(key).and_then(AttrValue::as_str)
-}
-
-/// `needle` appears in no attribute of any span or event, nor in a name.
-fn assert_nowhere(spans: &[ReceivedSpan], needle: &str) {
-    fn contains(value: &AttrValue, needle: &str) -> bool {
-        match value {
-            AttrValue::Str(s) => s.contains(needle),
-            AttrValue::Bytes(b) => String::from_utf8_lossy(b).contains(needle),
-            AttrValue::Array(items) => items.iter().any(|v| contains(v, needle)),
-            AttrValue::KvList(items) => items.iter().any(|(_, v)| contains(v, needle)),
-            _ => false,
-        }
-    }
-    for span in spans {
-        let attributes = span
-            .attributes
-            .iter()
-            .chain(span.events.iter().flat_map(|e| e.attributes.iter()));
-        for (key, value) in attributes {
-            assert!(
-                !contains(value, needle),
-                "{needle:?} leaked into {key} of span {:?}: {value:?}",
-                span.name
-            );
-        }
-        assert!(
-            !span.name.contains(needle),
-            "{needle:?} leaked into a span name"
-        );
-        assert!(
-            !span.status.message.contains(needle),
-            "{needle:?} leaked into a status"
-        );
-    }
 }
 
 /// The checks both the sync and the async test make.

@@ -11,7 +11,7 @@ mod common;
 use aios_tracing::integrations::sqlx::TracedPool;
 use aios_tracing::{Protocol, Span};
 use aios_tracing_tests::{AttrValue, ReceivedSpan, SpansExt, StatusCode};
-use common::{builder_for, receiver, serial, WAIT};
+use common::{assert_nowhere, builder_for, receiver, serial, WAIT};
 use sqlx::Row as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -136,36 +136,6 @@ fn runtime() -> tokio::runtime::Runtime {
 
 fn str_attr<'a>(span: &'a ReceivedSpan, key: &str) -> Option<&'a str> {
     span.attr(key).and_then(AttrValue::as_str)
-}
-
-/// `needle` appears in no attribute of any span or event.
-fn assert_nowhere(spans: &[ReceivedSpan], needle: &str) {
-    fn contains(value: &AttrValue, needle: &str) -> bool {
-        match value {
-            AttrValue::Str(s) => s.contains(needle),
-            AttrValue::Bytes(b) => String::from_utf8_lossy(b).contains(needle),
-            AttrValue::Array(items) => items.iter().any(|v| contains(v, needle)),
-            AttrValue::KvList(items) => items.iter().any(|(_, v)| contains(v, needle)),
-            _ => false,
-        }
-    }
-    for span in spans {
-        let attributes = span
-            .attributes
-            .iter()
-            .chain(span.events.iter().flat_map(|e| e.attributes.iter()));
-        for (key, value) in attributes {
-            assert!(
-                !contains(value, needle),
-                "{needle:?} leaked into {key} of span {:?}: {value:?}",
-                span.name
-            );
-        }
-        assert!(
-            !span.name.contains(needle),
-            "{needle:?} leaked into a span name"
-        );
-    }
 }
 
 /// `child` is a direct child of `parent` and lies within it in time.

@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use aios_tracing::{Protocol, TracingSdk, TracingSdkBuilder};
-use aios_tracing_tests::{OtlpReceiver, Transport};
+use aios_tracing_tests::{AttrValue, OtlpReceiver, ReceivedSpan, Transport};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -44,3 +44,37 @@ pub fn dead_endpoint() -> String {
 }
 
 pub const WAIT: Duration = Duration::from_secs(10);
+
+/// `needle` appears in no attribute of any span or event, nor in a name.
+pub fn assert_nowhere(spans: &[ReceivedSpan], needle: &str) {
+    fn contains(value: &AttrValue, needle: &str) -> bool {
+        match value {
+            AttrValue::Str(s) => s.contains(needle),
+            AttrValue::Bytes(b) => String::from_utf8_lossy(b).contains(needle),
+            AttrValue::Array(items) => items.iter().any(|v| contains(v, needle)),
+            AttrValue::KvList(items) => items.iter().any(|(_, v)| contains(v, needle)),
+            _ => false,
+        }
+    }
+    for span in spans {
+        let attributes = span
+            .attributes
+            .iter()
+            .chain(span.events.iter().flat_map(|e| e.attributes.iter()));
+        for (key, value) in attributes {
+            assert!(
+                !contains(value, needle),
+                "{needle:?} leaked into {key} of span {:?}: {value:?}",
+                span.name
+            );
+        }
+        assert!(
+            !span.name.contains(needle),
+            "{needle:?} leaked into a span name"
+        );
+        assert!(
+            !span.status.message.contains(needle),
+            "{needle:?} leaked into a status"
+        );
+    }
+}
