@@ -186,6 +186,12 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: LayerContext<'_, S>) {
+        // Inside the exporter (telemetry suppressed) nothing is bridged, not
+        // even as a placeholder: a placeholder's context would not carry the
+        // suppression on to the library's nested spans.
+        if Context::map_current(Context::is_telemetry_suppressed) {
+            return;
+        }
         let Some(span) = ctx.span(id) else { return };
         let parent = if attrs.is_root() {
             Context::new()

@@ -167,9 +167,13 @@ impl OtlpReceiver {
         let transport = config.transport;
         let shared = Arc::new(Shared::new(transport, config.plan));
 
+        // The receiver stands in for a collector in another process: its own
+        // HTTP/2 and gRPC machinery must not feed spans back into the SDK
+        // under test (with the `tracing` bridge on, it would loop).
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("otlp-receiver-worker")
+            .on_thread_start(suppress_telemetry_on_this_thread)
             .enable_all()
             .build()?;
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -178,6 +182,7 @@ impl OtlpReceiver {
         let thread = thread::Builder::new()
             .name(format!("otlp-receiver-{}", addr.port()))
             .spawn(move || {
+                suppress_telemetry_on_this_thread();
                 runtime.block_on(async move {
                     let app = match for_thread.transport {
                         Transport::Grpc => grpc::router(Arc::clone(&for_thread)),
@@ -372,4 +377,11 @@ fn bind(addr: SocketAddr) -> io::Result<StdTcpListener> {
             other => return other,
         }
     }
+}
+
+/// Marks the calling thread as never producing telemetry, for its lifetime.
+fn suppress_telemetry_on_this_thread() {
+    // The guard would restore the previous context on drop; the thread
+    // keeps the suppressed one until it ends.
+    std::mem::forget(opentelemetry::Context::enter_telemetry_suppressed_scope());
 }
