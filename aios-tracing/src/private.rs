@@ -83,28 +83,34 @@ impl CallSite {
         if let Decision::Skip(cx) = sampling::decide(&parent, registry::sampling_ratio()) {
             return Span::from_context(cx);
         }
-        let Some(tracer) = self.tracer(generation) else {
+        let start = |tracer: &SdkTracer| {
+            tracer
+                .span_builder(name)
+                .with_kind(kind)
+                .start_with_context(tracer, &parent)
+        };
+        let Some(span) = self.with_tracer(generation, start) else {
             return Span::from_context(without_sdk(parent));
         };
-        let span = tracer
-            .span_builder(name)
-            .with_kind(kind)
-            .start_with_context(&tracer, &parent);
         sampling::clear_handoff();
         Span::from_context(parent.with_span(span))
     }
 
-    fn tracer(&self, generation: u64) -> Option<SdkTracer> {
-        if let Some((cached, tracer)) = &*self.tracer.read().unwrap_or_else(PoisonError::into_inner)
+    /// Runs `f` with this site's tracer, borrowed rather than cloned: a
+    /// clone is two reference counts bumped and dropped on every span.
+    fn with_tracer<R>(&self, generation: u64, f: impl FnOnce(&SdkTracer) -> R) -> Option<R> {
         {
-            if *cached == generation {
-                return Some(tracer.clone());
+            let cached = self.tracer.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some((cached_generation, tracer)) = &*cached {
+                if *cached_generation == generation {
+                    return Some(f(tracer));
+                }
             }
         }
         let (generation, tracer) = registry::tracer(self.scope_name, self.scope_version)?;
-        *self.tracer.write().unwrap_or_else(PoisonError::into_inner) =
-            Some((generation, tracer.clone()));
-        Some(tracer)
+        let result = f(&tracer);
+        *self.tracer.write().unwrap_or_else(PoisonError::into_inner) = Some((generation, tracer));
+        Some(result)
     }
 }
 

@@ -69,9 +69,14 @@ pub(crate) fn sampling_ratio() -> f64 {
     f64::from_bits(RATIO.load(Ordering::Relaxed))
 }
 
-/// The active SDK's own tracer (scope = the service name).
-pub(crate) fn default_tracer() -> Option<SdkTracer> {
-    active().map(|a| a.default_tracer.clone())
+/// Runs `f` with the active SDK's own tracer (scope = the service name),
+/// borrowed: no reference counts change per span.
+pub(crate) fn with_default_tracer<R>(f: impl FnOnce(&SdkTracer) -> R) -> Option<R> {
+    if generation() == 0 {
+        return None;
+    }
+    let active = ACTIVE.read().unwrap_or_else(PoisonError::into_inner);
+    active.as_ref().map(|a| f(&a.default_tracer))
 }
 
 /// A tracer for an instrumentation scope, with the generation it belongs to.

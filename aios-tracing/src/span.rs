@@ -368,19 +368,33 @@ impl SpanBuilder {
                 return Span { cx };
             }
         }
-        let Some(tracer) = self.tracer.or_else(registry::default_tracer) else {
+        let SpanBuilder {
+            name,
+            tracer,
+            kind,
+            attributes,
+            links,
+            ..
+        } = self;
+        let build = |tracer: &SdkTracer| {
+            let mut builder = tracer.span_builder(name).with_kind(kind);
+            if !attributes.is_empty() {
+                builder = builder.with_attributes(attributes);
+            }
+            if !links.is_empty() {
+                builder = builder.with_links(links);
+            }
+            builder.start_with_context(tracer, &parent)
+        };
+        let span = match &tracer {
+            Some(tracer) => Some(build(tracer)),
+            None => registry::with_default_tracer(build),
+        };
+        let Some(span) = span else {
             return Span {
                 cx: without_sdk(parent),
             };
         };
-        let mut builder = tracer.span_builder(self.name).with_kind(self.kind);
-        if !self.attributes.is_empty() {
-            builder = builder.with_attributes(self.attributes);
-        }
-        if !self.links.is_empty() {
-            builder = builder.with_links(self.links);
-        }
-        let span = builder.start_with_context(&tracer, &parent);
         sampling::clear_handoff();
         Span {
             cx: parent.with_span(span),
