@@ -6,7 +6,7 @@
 mod common;
 
 use aios_tracing::integrations::tonic::{GrpcTraceLayer, Layer};
-use aios_tracing::{Protocol, Span};
+use aios_tracing::{trace, Protocol};
 use aios_tracing_tests::opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
 use aios_tracing_tests::opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
@@ -37,24 +37,47 @@ impl TraceService for Demo {
         } else {
             "none"
         };
-        let _handler = Span::builder("handler")
-            .attribute("test.inbound_propagation", propagation)
-            .entered();
-        match request
+        let fail = request
             .metadata()
             .get("x-fail")
-            .and_then(|v| v.to_str().ok())
-        {
-            Some("internal") => Err(Status::internal("exploded")),
-            Some("not_found") => Err(Status::not_found("no such thing")),
-            _ => Ok(Response::new(ExportTraceServiceResponse::default())),
-        }
+            .and_then(|v| v.to_str().ok());
+        handle(propagation, fail)
     }
+}
+
+/// The application's handler: a `#[trace]` fn calling a library that emits
+/// its own `tracing` span.
+#[trace("handler", attrs = { "test.inbound_propagation" = propagation })]
+fn handle(
+    propagation: &'static str,
+    fail: Option<&str>,
+) -> Result<Response<ExportTraceServiceResponse>, Status> {
+    tracing::info_span!(target: "lib", "library-work").in_scope(|| {});
+    match fail {
+        Some("internal") => Err(Status::internal("exploded")),
+        Some("not_found") => Err(Status::not_found("no such thing")),
+        _ => Ok(Response::new(ExportTraceServiceResponse::default())),
+    }
+}
+
+/// The `tracing` bridge for the library target, process-wide so that the
+/// server's worker threads see it.
+fn bridge_library_spans() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use tracing_subscriber::layer::SubscriberExt;
+        let layer = aios_tracing::bridge::layer(
+            aios_tracing::bridge::Instrumentations::new().target("lib", true),
+        );
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
+            .expect("subscriber");
+    });
 }
 
 /// One call through traced client and server; returns the call's gRPC
 /// code and the exported spans.
 fn call(b3: bool, fail: Option<&str>) -> (Code, Vec<ReceivedSpan>) {
+    bridge_library_spans();
     let rx = receiver(Protocol::Grpc);
     let sdk = builder_for(&rx, Protocol::Grpc)
         .use_b3_propagation(b3)
@@ -105,12 +128,13 @@ fn call(b3: bool, fail: Option<&str>) -> (Code, Vec<ReceivedSpan>) {
     });
     drop(runtime);
     sdk.shutdown().expect("shutdown");
-    (code, rx.wait_for_spans(3, WAIT))
+    (code, rx.wait_for_spans(4, WAIT))
 }
 
-/// Client, server and handler spans, checked for shape and rpc.* attributes.
+/// Client, server and handler spans (plus the library's span under the
+/// handler), checked for shape and rpc.* attributes.
 fn three(spans: &[ReceivedSpan]) -> (&ReceivedSpan, &ReceivedSpan, &ReceivedSpan) {
-    assert_eq!(spans.len(), 3, "{:?}", spans.names());
+    assert_eq!(spans.len(), 4, "{:?}", spans.names());
     let calls = spans.by_name(NAME);
     assert_eq!(calls.len(), 2, "{:?}", spans.names());
     let client = *calls
@@ -123,7 +147,12 @@ fn three(spans: &[ReceivedSpan]) -> (&ReceivedSpan, &ReceivedSpan, &ReceivedSpan
         .expect("server span");
     let handler = spans.one("handler");
     assert!(client.is_root());
-    assert_eq!(spans.by_trace(&client.trace_id).len(), 3, "one trace");
+    assert_eq!(spans.by_trace(&client.trace_id).len(), 4, "one trace");
+    let library = spans.one("library-work");
+    assert_eq!(
+        library.parent_span_id.as_deref(),
+        Some(handler.span_id.as_str())
+    );
     assert_eq!(
         server.parent_span_id.as_deref(),
         Some(client.span_id.as_str())

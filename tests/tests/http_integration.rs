@@ -7,7 +7,7 @@ mod common;
 
 use aios_tracing::integrations::reqwest::TracingMiddleware;
 use aios_tracing::integrations::tower::TraceLayer;
-use aios_tracing::{Protocol, Span, TracingSdk};
+use aios_tracing::{trace, Protocol, Span, TracingSdk};
 use aios_tracing_tests::{AttrValue, OtlpReceiver, ReceivedSpan, SpansExt, StatusCode};
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode as HttpStatus};
@@ -25,16 +25,33 @@ async fn get_user(Path(id): Path<u32>, headers: HeaderMap) -> String {
     } else {
         "none"
     };
-    let background = {
-        let _handler = Span::builder("handler")
-            .attribute("user.id", i64::from(id))
-            .attribute("test.inbound_propagation", propagation)
-            .entered();
-        let cx = opentelemetry::Context::current();
-        tokio::spawn(async move { Span::builder("bg").parent(&cx).start().end() })
-    };
-    background.await.expect("background task");
+    load_user(id, propagation).await
+}
+
+/// The application's handler: a `#[trace]` fn, calling a library that
+/// emits its own `tracing` span, and spawning a task.
+#[trace("handler", record(id), attrs = { "test.inbound_propagation" = propagation })]
+async fn load_user(id: u32, propagation: &'static str) -> String {
+    tracing::info_span!(target: "lib", "library-query").in_scope(|| {});
+    let cx = opentelemetry::Context::current();
+    tokio::spawn(async move { Span::builder("bg").parent(&cx).start().end() })
+        .await
+        .expect("background task");
     format!("user {id}")
+}
+
+/// The `tracing` bridge for the library target, process-wide so that the
+/// server's worker threads see it.
+fn bridge_library_spans() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use tracing_subscriber::layer::SubscriberExt;
+        let layer = aios_tracing::bridge::layer(
+            aios_tracing::bridge::Instrumentations::new().target("lib", true),
+        );
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
+            .expect("subscriber");
+    });
 }
 
 async fn boom() -> (HttpStatus, &'static str) {
@@ -52,6 +69,7 @@ fn app() -> Router {
 /// stops everything, and returns the HTTP status and the exported spans.
 fn round_trip(b3: bool, path: &str, expected_spans: usize) -> (u16, SocketAddr, Vec<ReceivedSpan>) {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    bridge_library_spans();
     let rx: OtlpReceiver = receiver(Protocol::Grpc);
     let sdk: TracingSdk = builder_for(&rx, Protocol::Grpc)
         .use_b3_propagation(b3)
@@ -102,17 +120,23 @@ fn str_attr<'a>(span: &'a ReceivedSpan, key: &str) -> Option<&'a str> {
 
 fn one_trace(b3: bool) {
     let _serial = serial();
-    let (status, addr, spans) = round_trip(b3, "/users/42", 4);
+    let (status, addr, spans) = round_trip(b3, "/users/42", 5);
     assert_eq!(status, 200);
-    assert_eq!(spans.len(), 4, "{:?}", spans.names());
+    assert_eq!(spans.len(), 5, "{:?}", spans.names());
 
     let client = spans.one("GET");
     let server = spans.one("GET /users/{id}");
     let handler = spans.one("handler");
     let bg = spans.one("bg");
+    let library = spans.one("library-query");
 
     assert!(client.is_root());
-    assert_eq!(spans.by_trace(&client.trace_id).len(), 4, "one trace");
+    assert_eq!(spans.by_trace(&client.trace_id).len(), 5, "one trace");
+    assert_eq!(
+        library.parent_span_id.as_deref(),
+        Some(handler.span_id.as_str())
+    );
+    assert_eq!(handler.attr("id"), Some(&AttrValue::Int(42)));
     assert_eq!(
         server.parent_span_id.as_deref(),
         Some(client.span_id.as_str())
