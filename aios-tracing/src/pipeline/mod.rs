@@ -23,10 +23,16 @@ use std::time::Duration;
 
 pub(crate) use worker::{Sinks, WorkerConfig};
 
+/// A span with its estimated size in bytes.
+pub(crate) type Queued = (SpanData, usize);
+
 /// Spans waiting for the worker.
 #[derive(Debug, Default)]
 struct Queue {
-    spans: VecDeque<(SpanData, usize)>,
+    spans: VecDeque<Queued>,
+    /// Spans and bytes here *and* those the worker took but has not sent
+    /// yet: the bounds cover both.
+    held: usize,
     bytes: usize,
     peak_bytes: usize,
 }
@@ -57,7 +63,7 @@ impl Shared {
         let bytes = size::estimate(&span);
         let mut queue = self.lock();
         if self.closed.load(Ordering::Relaxed)
-            || queue.spans.len() >= self.max_spans
+            || queue.held >= self.max_spans
             || queue.bytes + bytes > self.max_bytes
         {
             drop(queue);
@@ -74,36 +80,36 @@ impl Shared {
             });
             return;
         }
+        queue.held += 1;
         queue.bytes += bytes;
         queue.peak_bytes = queue.peak_bytes.max(queue.bytes);
         queue.spans.push_back((span, bytes));
         let len = queue.spans.len();
         drop(queue);
-        if len >= self.wake_at {
+        // Once per filling: the worker takes everything when it wakes.
+        if len == self.wake_at {
             self.wake.notify_one();
         }
     }
 
-    /// Takes up to `max` spans off the queue.
-    pub(crate) fn take(&self, max: usize) -> Vec<SpanData> {
-        let mut queue = self.lock();
-        let n = max.min(queue.spans.len());
-        let mut freed = 0;
-        let batch = queue
-            .spans
-            .drain(..n)
-            .map(|(span, bytes)| {
-                freed += bytes;
-                span
-            })
-            .collect();
-        queue.bytes -= freed;
-        // A burst leaves a large ring behind; give it back once drained so
-        // memory follows what is queued, not the high-water mark.
-        if queue.spans.is_empty() && queue.spans.capacity() > 16 * 1024 {
-            queue.spans.shrink_to(1024);
+    /// Swaps the queued spans into `spare` (which must be empty) in O(1),
+    /// so the lock is never held while spans are copied. Their bytes stay
+    /// counted until [`release`](Self::release).
+    pub(crate) fn swap_out(&self, spare: &mut VecDeque<Queued>) {
+        debug_assert!(spare.is_empty());
+        // A burst leaves a large ring behind; give it back so memory
+        // follows what is queued, not the high-water mark.
+        if spare.capacity() > 16 * 1024 {
+            spare.shrink_to(1024);
         }
-        batch
+        std::mem::swap(&mut self.lock().spans, spare);
+    }
+
+    /// The worker sent (or dropped) `spans` spans worth `bytes`.
+    pub(crate) fn release(&self, spans: usize, bytes: usize) {
+        let mut queue = self.lock();
+        queue.held -= spans;
+        queue.bytes -= bytes;
     }
 
     pub(crate) fn queued(&self) -> usize {

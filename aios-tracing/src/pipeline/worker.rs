@@ -1,7 +1,7 @@
 //! The export worker: one thread, one current-thread tokio runtime, a few
 //! export requests in flight at a time.
 
-use super::Shared;
+use super::{Queued, Shared};
 use crate::console::Console;
 use crate::diagnostics::RateLimited;
 use crate::export::{OtlpExporter, PreparedOtlp};
@@ -9,7 +9,7 @@ use crate::stats::Counters;
 use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::SpanData;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{JoinHandle, ThreadId};
@@ -134,6 +134,8 @@ struct Worker {
     config: WorkerConfig,
     otlp: Option<Arc<OtlpExporter>>,
     console: Option<Console>,
+    /// Spans taken off the shared queue, not yet sent.
+    staging: VecDeque<Queued>,
     in_flight: JoinSet<Result<(), String>>,
     in_flight_sizes: HashMap<Id, u64>,
     /// Whether everything since the last flush reply was delivered.
@@ -151,6 +153,7 @@ async fn run(
         console: sinks.console,
         shared,
         config,
+        staging: VecDeque::new(),
         in_flight: JoinSet::new(),
         in_flight_sizes: HashMap::new(),
         all_delivered: true,
@@ -211,18 +214,32 @@ async fn run(
 
 impl Worker {
     fn idle(&self) -> bool {
-        self.in_flight.is_empty() && self.shared.queued() == 0
+        self.in_flight.is_empty() && self.staging.is_empty() && self.shared.queued() == 0
     }
 
     /// Starts exports for full batches, or for everything when `draining`.
+    /// Leftovers of an earlier take go out even as a partial batch.
     fn dispatch(&mut self, draining: bool) {
         let batch_size = self.config.max_export_batch_size;
         while self.in_flight.len() < self.config.max_concurrent_exports {
-            let queued = self.shared.queued();
-            if queued == 0 || (!draining && queued < batch_size) {
-                break;
+            if self.staging.is_empty() {
+                let queued = self.shared.queued();
+                if queued == 0 || (!draining && queued < batch_size) {
+                    break;
+                }
+                self.shared.swap_out(&mut self.staging);
             }
-            let batch = self.shared.take(batch_size);
+            let n = batch_size.min(self.staging.len());
+            let mut bytes = 0;
+            let batch = self
+                .staging
+                .drain(..n)
+                .map(|(span, size)| {
+                    bytes += size;
+                    span
+                })
+                .collect();
+            self.shared.release(n, bytes);
             self.send(batch);
         }
     }
@@ -285,7 +302,14 @@ impl Worker {
                 done => self.account(done),
             }
         }
-        abandoned += self.shared.take(usize::MAX).len() as u64;
+        // Whatever the worker had taken, then whatever is still queued.
+        let mut left = self.staging.len() as u64;
+        let mut bytes: usize = self.staging.drain(..).map(|(_, size)| size).sum();
+        self.shared.swap_out(&mut self.staging);
+        left += self.staging.len() as u64;
+        bytes += self.staging.drain(..).map(|(_, size)| size).sum::<usize>();
+        self.shared.release(left as usize, bytes);
+        abandoned += left;
         Counters::add(&self.shared.counters.dropped, abandoned);
         if abandoned > 0 {
             tracing::warn!(

@@ -1,0 +1,64 @@
+//! A tight loop of one kind of span, for profilers (`perf record`,
+//! `valgrind --tool=callgrind`), which criterion's harness gets in the way of.
+//!
+//! ```text
+//! cargo build --release -p aios-tracing-benches --bin span_loop
+//! perf record -g target/release/span_loop trace 2000000
+//! ```
+//!
+//! Kinds: `trace` (`#[trace]` with two attributes), `guard`, `imperative`;
+//! add `unsampled` as a third argument for ratio 0.
+
+use aios_tracing::{trace, Span, TracingSdk};
+use std::time::Instant;
+
+#[trace(attrs = { "a" = 1, "b" = "x" })]
+fn op() {}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let kind = args.next().unwrap_or_else(|| "trace".into());
+    let n: u64 = args
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2_000_000);
+    let ratio = if args.next().as_deref() == Some("unsampled") {
+        0.0
+    } else {
+        1.0
+    };
+    let sdk = TracingSdk::builder("span-loop")
+        .environment(std::iter::empty::<(String, String)>())
+        .enable_otlp_exporter(false)
+        .enable_logging_correlation(false)
+        .sampling_ratio(ratio)
+        .init()
+        .expect("sdk");
+    let start = Instant::now();
+    for _ in 0..n {
+        match kind.as_str() {
+            "guard" => drop(
+                Span::builder("op")
+                    .attribute("a", 1)
+                    .attribute("b", "x")
+                    .entered(),
+            ),
+            "imperative" => Span::builder("op")
+                .attribute("a", 1)
+                .attribute("b", "x")
+                .start()
+                .end(),
+            _ => op(),
+        }
+    }
+    let elapsed = start.elapsed();
+    sdk.shutdown().ok();
+    let stats = sdk.stats();
+    println!(
+        "{kind}: {:.0} ns/span over {n} spans; ended {}, exported {}, dropped {}",
+        elapsed.as_nanos() as f64 / n as f64,
+        stats.ended,
+        stats.exported,
+        stats.dropped
+    );
+}
