@@ -97,12 +97,15 @@ impl Shared {
     /// counted until [`release`](Self::release).
     pub(crate) fn swap_out(&self, spare: &mut VecDeque<Queued>) {
         debug_assert!(spare.is_empty());
-        // A burst leaves a large ring behind; give it back so memory
-        // follows what is queued, not the high-water mark.
-        if spare.capacity() > 16 * 1024 {
-            spare.shrink_to(1024);
+        let mut queue = self.lock();
+        // A burst leaves a large ring behind; once the load is well below
+        // it, give it back so memory follows what is queued. (Shrinking
+        // under steady load would only make the producer grow it again.)
+        let load = queue.spans.len();
+        if spare.capacity() > 16 * 1024 && load < spare.capacity() / 8 {
+            spare.shrink_to(load.max(1024));
         }
-        std::mem::swap(&mut self.lock().spans, spare);
+        std::mem::swap(&mut queue.spans, spare);
     }
 
     /// The worker sent (or dropped) `spans` spans worth `bytes`.
