@@ -93,7 +93,7 @@ impl TracingSdk {
             .with_detector(Box::new(TelemetryResourceDetector) as Box<dyn ResourceDetector>);
         let resource = resource.build();
 
-        let scope = InstrumentationScope::builder(config.service_name.clone())
+        let scope = InstrumentationScope::builder(static_name(&config.service_name))
             .with_version(env!("CARGO_PKG_VERSION"))
             .build();
 
@@ -258,6 +258,26 @@ impl TracingSdk {
             }
         }
     }
+}
+
+/// The service name as a `&'static str`, interned: every span copies its
+/// tracer's scope, and an owned name would cost an allocation on the
+/// application thread and a free on the export thread per span. One copy
+/// per distinct name lives for the rest of the process (names are few).
+fn static_name(name: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock, PoisonError};
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(interned) = names.get(name) {
+        return interned;
+    }
+    let interned: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(interned);
+    interned
 }
 
 impl Drop for TracingSdk {
