@@ -1,18 +1,27 @@
 //! OTLP over gRPC with tonic, on the worker's runtime.
+//!
+//! The request is encoded once, by the caller, and sent as bytes through a
+//! pass-through codec: retries resend the same bytes instead of copying
+//! and re-encoding every span, which was the largest cost of the drain.
 
 use super::retry::Failure;
+use bytes::Bytes;
+use http::uri::PathAndQuery;
 use http::Uri;
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
 use std::time::Duration;
+use tonic::codec::{Codec, EncodeBuf, Encoder};
 use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
 use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
-use tonic::Code;
+use tonic::{Code, Status};
+use tonic_prost::ProstDecoder;
 use tonic_types::StatusExt;
+
+const EXPORT_PATH: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
 #[derive(Debug)]
 pub(crate) struct Grpc {
-    client: TraceServiceClient<Channel>,
+    client: tonic::client::Grpc<Channel>,
     metadata: MetadataMap,
 }
 
@@ -43,32 +52,64 @@ pub(crate) fn connect(
         }
     }
     Grpc {
-        client: TraceServiceClient::new(endpoint.connect_lazy()),
+        client: tonic::client::Grpc::new(endpoint.connect_lazy()),
         metadata,
     }
 }
 
 impl Grpc {
-    pub(crate) async fn send(
-        &self,
-        request: &ExportTraceServiceRequest,
-        timeout: Duration,
-    ) -> Result<(), Failure> {
-        let mut call = tonic::Request::new(request.clone());
+    /// Sends one encoded `ExportTraceServiceRequest`.
+    pub(crate) async fn send(&self, body: Bytes, timeout: Duration) -> Result<(), Failure> {
+        let mut client = self.client.clone();
+        client.ready().await.map_err(|e| Failure::Transient {
+            reason: format!("gRPC channel not ready: {e}"),
+            retry_after: None,
+        })?;
+        let mut call = tonic::Request::new(body);
         *call.metadata_mut() = self.metadata.clone();
         call.set_timeout(timeout);
-        match self.client.clone().export(call).await {
+        let path = PathAndQuery::from_static(EXPORT_PATH);
+        match client.unary(call, path, PreEncoded).await {
             Ok(response) => {
-                super::report_partial_success(
-                    response
-                        .into_inner()
-                        .partial_success
-                        .map(|p| (p.rejected_spans, p.error_message)),
-                );
+                let partial = response.into_inner().partial_success;
+                super::report_partial_success(partial.map(|p| (p.rejected_spans, p.error_message)));
                 Ok(())
             }
             Err(status) => Err(classify(&status)),
         }
+    }
+}
+
+/// Sends bytes already encoded as the request message; decodes the
+/// response with prost.
+#[derive(Debug, Clone, Copy)]
+struct PreEncoded;
+
+#[derive(Debug)]
+struct BytesEncoder;
+
+impl Encoder for BytesEncoder {
+    type Item = Bytes;
+    type Error = Status;
+
+    fn encode(&mut self, item: Bytes, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        bytes::BufMut::put(dst, item);
+        Ok(())
+    }
+}
+
+impl Codec for PreEncoded {
+    type Encode = Bytes;
+    type Decode = ExportTraceServiceResponse;
+    type Encoder = BytesEncoder;
+    type Decoder = ProstDecoder<ExportTraceServiceResponse>;
+
+    fn encoder(&mut self) -> BytesEncoder {
+        BytesEncoder
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        ProstDecoder::default()
     }
 }
 

@@ -148,7 +148,10 @@ impl OtlpExporter {
         let deadline = tokio::time::Instant::now() + self.timeout;
         match &self.transport {
             Transport::Grpc(client) => {
-                retry::with_retries(deadline, |remaining| client.send(&request, remaining)).await
+                let body = bytes::Bytes::from(prost::Message::encode_to_vec(&request));
+                drop(request);
+                retry::with_retries(deadline, |remaining| client.send(body.clone(), remaining))
+                    .await
             }
             Transport::Http(client) => {
                 let body = client.encode(&request)?;
