@@ -14,6 +14,7 @@
 //! aios_ret
 //! ```
 
+use crate::registry::ScopeTracer;
 use crate::sampling::{self, Decision};
 use crate::span::without_sdk;
 use crate::{exception, registry};
@@ -24,7 +25,6 @@ use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{PoisonError, RwLock};
 
 pub use crate::instrument::Instrumented;
 pub use crate::span::Span;
@@ -40,22 +40,9 @@ pub(crate) mod tests;
 
 /// One `#[trace]` fn or `span!` site: its instrumentation scope (the
 /// calling crate) and the tracer for it, cached until the SDK changes.
+#[derive(Debug)]
 pub struct CallSite {
-    scope_name: &'static str,
-    scope_version: &'static str,
-    /// The tracer and the registry generation it was made for. A new
-    /// `init` or a `shutdown` changes the generation, which is noticed
-    /// with one atomic load per span.
-    tracer: RwLock<Option<(u64, SdkTracer)>>,
-}
-
-impl fmt::Debug for CallSite {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CallSite")
-            .field("scope_name", &self.scope_name)
-            .field("scope_version", &self.scope_version)
-            .finish_non_exhaustive()
-    }
+    tracer: ScopeTracer,
 }
 
 impl CallSite {
@@ -63,9 +50,7 @@ impl CallSite {
     #[must_use]
     pub const fn new(scope_name: &'static str, scope_version: &'static str) -> Self {
         CallSite {
-            scope_name,
-            scope_version,
-            tracer: RwLock::new(None),
+            tracer: ScopeTracer::new(scope_name, scope_version),
         }
     }
 
@@ -74,8 +59,7 @@ impl CallSite {
     /// so propagation inside the traced code still works.
     pub fn start(&self, name: Cow<'static, str>, kind: SpanKind) -> Span {
         let parent = Context::current();
-        let generation = registry::generation();
-        if generation == 0 {
+        if registry::generation() == 0 {
             return Span::from_context(without_sdk(parent));
         }
         // Decided before the tracer is even looked up: an unsampled span
@@ -89,28 +73,11 @@ impl CallSite {
                 .with_kind(kind)
                 .start_with_context(tracer, &parent)
         };
-        let Some(span) = self.with_tracer(generation, start) else {
+        let Some(span) = self.tracer.with(start) else {
             return Span::from_context(without_sdk(parent));
         };
         sampling::clear_handoff();
         Span::from_context(parent.with_span(span))
-    }
-
-    /// Runs `f` with this site's tracer, borrowed rather than cloned: a
-    /// clone is two reference counts bumped and dropped on every span.
-    fn with_tracer<R>(&self, generation: u64, f: impl FnOnce(&SdkTracer) -> R) -> Option<R> {
-        {
-            let cached = self.tracer.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some((cached_generation, tracer)) = &*cached {
-                if *cached_generation == generation {
-                    return Some(f(tracer));
-                }
-            }
-        }
-        let (generation, tracer) = registry::tracer(self.scope_name, self.scope_version)?;
-        let result = f(&tracer);
-        *self.tracer.write().unwrap_or_else(PoisonError::into_inner) = Some((generation, tracer));
-        Some(result)
     }
 }
 

@@ -87,3 +87,53 @@ pub(crate) fn tracer(name: &'static str, version: &'static str) -> Option<(u64, 
         .build();
     Some((active.generation, active.provider.tracer_with_scope(scope)))
 }
+
+/// The tracer of one instrumentation scope (a crate using `#[trace]`, an
+/// integration), cached with the generation it was made for: a new `init`
+/// or a `shutdown` is noticed with one atomic load.
+pub(crate) struct ScopeTracer {
+    name: &'static str,
+    version: &'static str,
+    cached: RwLock<Option<(u64, SdkTracer)>>,
+}
+
+impl std::fmt::Debug for ScopeTracer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScopeTracer")
+            .field("name", &self.name)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScopeTracer {
+    pub(crate) const fn new(name: &'static str, version: &'static str) -> Self {
+        ScopeTracer {
+            name,
+            version,
+            cached: RwLock::new(None),
+        }
+    }
+
+    /// Runs `f` with the tracer, borrowed rather than cloned (a clone is
+    /// two shared reference counts bumped and dropped per span). `None`
+    /// when no SDK is active.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&SdkTracer) -> R) -> Option<R> {
+        let current = generation();
+        if current == 0 {
+            return None;
+        }
+        {
+            let cached = self.cached.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some((cached_generation, tracer)) = &*cached {
+                if *cached_generation == current {
+                    return Some(f(tracer));
+                }
+            }
+        }
+        let (made_for, tracer) = tracer(self.name, self.version)?;
+        let result = f(&tracer);
+        *self.cached.write().unwrap_or_else(PoisonError::into_inner) = Some((made_for, tracer));
+        Some(result)
+    }
+}

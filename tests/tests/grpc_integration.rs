@@ -15,7 +15,7 @@ use aios_tracing_tests::opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use aios_tracing_tests::{AttrValue, ReceivedSpan, SpansExt, StatusCode};
-use common::{builder_for, receiver, serial, WAIT};
+use common::{bridge_library_spans, builder_for, receiver, serial, WAIT};
 use tonic::{Code, Request, Response, Status};
 
 const SERVICE: &str = "opentelemetry.proto.collector.trace.v1.TraceService";
@@ -58,20 +58,6 @@ fn handle(
         Some("not_found") => Err(Status::not_found("no such thing")),
         _ => Ok(Response::new(ExportTraceServiceResponse::default())),
     }
-}
-
-/// The `tracing` bridge for the library target, process-wide so that the
-/// server's worker threads see it.
-fn bridge_library_spans() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        use tracing_subscriber::layer::SubscriberExt;
-        let layer = aios_tracing::bridge::layer(
-            aios_tracing::bridge::Instrumentations::new().target("lib", true),
-        );
-        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
-            .expect("subscriber");
-    });
 }
 
 /// One call through traced client and server; returns the call's gRPC

@@ -13,7 +13,7 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode as HttpStatus};
 use axum::routing::get;
 use axum::Router;
-use common::{builder_for, receiver, serial, WAIT};
+use common::{bridge_library_spans, builder_for, receiver, serial, WAIT};
 use reqwest_middleware::ClientBuilder;
 use std::net::SocketAddr;
 
@@ -38,20 +38,6 @@ async fn load_user(id: u32, propagation: &'static str) -> String {
         .await
         .expect("background task");
     format!("user {id}")
-}
-
-/// The `tracing` bridge for the library target, process-wide so that the
-/// server's worker threads see it.
-fn bridge_library_spans() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        use tracing_subscriber::layer::SubscriberExt;
-        let layer = aios_tracing::bridge::layer(
-            aios_tracing::bridge::Instrumentations::new().target("lib", true),
-        );
-        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
-            .expect("subscriber");
-    });
 }
 
 async fn boom() -> (HttpStatus, &'static str) {

@@ -23,84 +23,26 @@ pub mod tonic;
 #[cfg(feature = "tower")]
 pub mod tower;
 
-use crate::{registry, SpanBuilder};
-use opentelemetry::Context;
+use crate::registry::ScopeTracer;
+use crate::SpanBuilder;
 use opentelemetry_sdk::trace::SdkTracer;
 use std::borrow::Cow;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::{PoisonError, RwLock};
-use std::task::{self, Poll};
 
 /// The tracer of one integration's instrumentation scope (so its spans say
 /// which integration made them), cached until the active SDK changes.
 #[derive(Debug)]
-pub(crate) struct ScopedTracer {
-    scope: &'static str,
-    cached: RwLock<Option<(u64, SdkTracer)>>,
-}
+pub(crate) struct ScopedTracer(ScopeTracer);
 
 impl ScopedTracer {
     #[allow(dead_code)]
     pub(crate) const fn new(scope: &'static str) -> Self {
-        ScopedTracer {
-            scope,
-            cached: RwLock::new(None),
-        }
-    }
-
-    fn tracer(&self) -> Option<SdkTracer> {
-        let generation = registry::generation();
-        if generation == 0 {
-            return None;
-        }
-        if let Some((cached_generation, tracer)) =
-            &*self.cached.read().unwrap_or_else(PoisonError::into_inner)
-        {
-            if *cached_generation == generation {
-                return Some(tracer.clone());
-            }
-        }
-        let (generation, tracer) = registry::tracer(self.scope, env!("CARGO_PKG_VERSION"))?;
-        *self.cached.write().unwrap_or_else(PoisonError::into_inner) =
-            Some((generation, tracer.clone()));
-        Some(tracer)
+        ScopedTracer(ScopeTracer::new(scope, env!("CARGO_PKG_VERSION")))
     }
 
     /// A span builder on this scope's tracer (the no-op path when no SDK is active).
     #[allow(dead_code)]
     pub(crate) fn span(&self, name: impl Into<Cow<'static, str>>) -> SpanBuilder {
-        SpanBuilder::new(name.into(), self.tracer())
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A future polled with `cx` attached, so spans started while it runs
-    /// (and `Context::current()` inside it) see `cx` as their parent.
-    ///
-    /// The attach guard is `!Send`; it is created and dropped within each
-    /// `poll`, so the future itself stays `Send` when `F` is.
-    pub(crate) struct InContext<F> {
-        #[pin]
-        inner: F,
-        cx: Context,
-    }
-}
-
-impl<F> InContext<F> {
-    #[allow(dead_code)]
-    pub(crate) fn new(inner: F, cx: Context) -> Self {
-        InContext { inner, cx }
-    }
-}
-
-impl<F: Future> Future for InContext<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, task: &mut task::Context<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        let _attached = this.cx.clone().attach();
-        this.inner.poll(task)
+        SpanBuilder::new(name.into(), self.0.with(SdkTracer::clone))
     }
 }
 

@@ -22,7 +22,7 @@
 //! # }
 //! ```
 
-use super::InContext;
+use crate::FutureExt as _;
 use crate::{inject_context, Span, SpanKind};
 use opentelemetry::KeyValue;
 pub use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, Middleware, Next};
@@ -92,7 +92,10 @@ impl Middleware for TracingMiddleware {
     ) -> reqwest_middleware::Result<reqwest::Response> {
         let span = start_span(&req);
         inject_context(span.context(), req.headers_mut());
-        let result = InContext::new(next.run(req, extensions), span.context().clone()).await;
+        let result = next
+            .run(req, extensions)
+            .in_context(span.context().clone())
+            .await;
         match &result {
             Ok(response) => {
                 let status = response.status();

@@ -78,3 +78,17 @@ pub fn assert_nowhere(spans: &[ReceivedSpan], needle: &str) {
         );
     }
 }
+
+/// The `tracing` bridge for the library target, process-wide so that the
+/// server's worker threads see it.
+pub fn bridge_library_spans() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use tracing_subscriber::layer::SubscriberExt;
+        let layer = aios_tracing::bridge::layer(
+            aios_tracing::bridge::Instrumentations::new().target("lib", true),
+        );
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
+            .expect("subscriber");
+    });
+}
