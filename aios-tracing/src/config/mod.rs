@@ -8,6 +8,8 @@
 
 mod endpoint;
 pub(crate) mod env;
+mod groups;
+mod lookup;
 mod resolve;
 
 use crate::error::ConfigError;
