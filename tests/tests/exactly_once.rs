@@ -1,0 +1,96 @@
+//! The export path loses nothing it does not count: spans from many
+//! threads, ended just before their threads exit, arrive exactly once with
+//! their parentage; past the queue's byte bound the dropped counter equals
+//! exactly what the receiver missed.
+
+mod common;
+
+use aios_tracing::{Protocol, Span};
+use aios_tracing_tests::{OtlpReceiver, SpansExt, Transport};
+use common::{builder_for, serial, WAIT};
+use std::collections::{HashMap, HashSet};
+
+const THREADS: usize = 8;
+const ROOTS_PER_THREAD: usize = 1_000;
+
+fn produce_on_threads() {
+    let workers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            std::thread::spawn(move || {
+                for i in 0..ROOTS_PER_THREAD {
+                    let _root = Span::builder("root")
+                        .attribute("thread", t as i64)
+                        .attribute("i", i as i64)
+                        .entered();
+                    Span::builder("child").start().end();
+                }
+                // The thread ends right after its last span ended.
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+}
+
+#[test]
+fn spans_from_exiting_threads_arrive_exactly_once_with_their_parents() {
+    let _serial = serial();
+    let rx = OtlpReceiver::start(Transport::Grpc).unwrap();
+    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
+    produce_on_threads();
+    sdk.shutdown().unwrap();
+    let expected = THREADS * ROOTS_PER_THREAD * 2;
+    let spans = rx.wait_for_spans(expected, WAIT);
+    assert_eq!(spans.len(), expected);
+    let ids: HashSet<_> = spans.iter().map(|s| s.span_id.as_str()).collect();
+    assert_eq!(ids.len(), expected, "every span exactly once");
+    let roots: HashMap<&str, &str> = spans
+        .by_name("root")
+        .into_iter()
+        .map(|r| (r.span_id.as_str(), r.trace_id.as_str()))
+        .collect();
+    assert_eq!(roots.len(), THREADS * ROOTS_PER_THREAD);
+    for child in spans.by_name("child") {
+        let parent = child.parent_span_id.as_deref().expect("child has a parent");
+        assert_eq!(
+            roots.get(parent),
+            Some(&child.trace_id.as_str()),
+            "parent is its root, same trace"
+        );
+    }
+    let stats = sdk.stats();
+    assert_eq!(
+        (stats.ended, stats.exported, stats.dropped),
+        (expected as u64, expected as u64, 0)
+    );
+}
+
+#[test]
+fn past_the_byte_bound_dropped_equals_what_the_receiver_missed() {
+    let _serial = serial();
+    let rx = OtlpReceiver::builder(Transport::Http)
+        .count_only()
+        .start()
+        .unwrap();
+    let sdk = builder_for(&rx, Protocol::HttpProtobuf)
+        .max_queue_bytes(256 * 1024)
+        .init()
+        .unwrap();
+    produce_on_threads();
+    sdk.shutdown().unwrap();
+    let stats = sdk.stats();
+    let produced = (THREADS * ROOTS_PER_THREAD * 2) as u64;
+    assert_eq!(stats.ended, produced);
+    assert!(
+        stats.dropped_queue_full > 0,
+        "the bound was reached: {stats:?}"
+    );
+    assert!(stats.peak_queued_bytes <= 256 * 1024);
+    assert_eq!(
+        stats.ended - stats.dropped,
+        rx.span_count() as u64,
+        "{stats:?}"
+    );
+    assert_eq!(stats.exported, rx.span_count() as u64);
+}
