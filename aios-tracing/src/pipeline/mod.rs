@@ -7,8 +7,7 @@
 //! flavour, and shutdown can't deadlock on a runtime the application is
 //! blocking.
 
-mod limits;
-mod size;
+mod footprint;
 mod worker;
 
 use crate::diagnostics::RateLimited;
@@ -59,8 +58,7 @@ impl Shared {
 
     fn push(&self, mut span: SpanData) {
         Counters::add(&self.counters.ended, 1);
-        limits::truncate(&mut span, self.max_value_length);
-        let bytes = size::estimate(&span);
+        let bytes = footprint::fit(&mut span, self.max_value_length);
         let mut queue = self.lock();
         if self.closed.load(Ordering::Relaxed)
             || queue.held >= self.max_spans
