@@ -7,7 +7,8 @@ use opentelemetry::KeyValue;
 use std::any::Any;
 use std::backtrace::{Backtrace, BacktraceStatus};
 
-/// Records one exception on `span` and sets its status to ERROR.
+/// Records one exception on `span` and sets its status to ERROR. Callers
+/// check `is_recording` first, so nothing is formatted for unsampled spans.
 pub(crate) fn record(
     span: &SpanRef<'_>,
     exception_type: &str,
@@ -15,9 +16,6 @@ pub(crate) fn record(
     stacktrace: Option<String>,
     extra: Vec<KeyValue>,
 ) {
-    if !span.is_recording() {
-        return;
-    }
     let mut attributes = Vec::with_capacity(3 + extra.len());
     attributes.push(KeyValue::new("exception.type", exception_type.to_owned()));
     attributes.push(KeyValue::new("exception.message", message.to_owned()));
@@ -49,6 +47,8 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
 
 /// Records a panic unwinding through a span.
 pub(crate) fn record_panic(span: &SpanRef<'_>, payload: Option<&(dyn Any + Send)>) {
-    let message = payload.map_or("panicked", panic_message);
-    record(span, "panic", message, backtrace(), Vec::new());
+    if span.is_recording() {
+        let message = payload.map_or("panicked", panic_message);
+        record(span, "panic", message, backtrace(), Vec::new());
+    }
 }

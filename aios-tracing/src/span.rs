@@ -84,12 +84,9 @@ impl Span {
         self.span_ref().is_recording()
     }
 
-    /// Sets one attribute.
+    /// Sets one attribute (a no-op on a span that does not record).
     pub fn set_attribute(&self, key: impl Into<Key>, value: impl Into<Value>) {
-        let span = self.span_ref();
-        if span.is_recording() {
-            span.set_attribute(KeyValue::new(key, value));
-        }
+        self.span_ref().set_attribute(KeyValue::new(key, value));
     }
 
     /// Sets several attributes: `[("user.id", "u1")]`, or [`KeyValue`]s.
@@ -98,10 +95,9 @@ impl Span {
         I: IntoIterator,
         I::Item: IntoKeyValue,
     {
-        let span = self.span_ref();
-        if span.is_recording() {
-            span.set_attributes(attributes.into_iter().map(IntoKeyValue::into_key_value));
-        }
+        // The conversion is lazy: a span that does not record converts nothing.
+        self.span_ref()
+            .set_attributes(attributes.into_iter().map(IntoKeyValue::into_key_value));
     }
 
     /// Adds a timestamped event with attributes.
