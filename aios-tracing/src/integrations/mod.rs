@@ -24,7 +24,7 @@ pub mod tonic;
 pub mod tower;
 
 use crate::registry::ScopeTracer;
-use crate::SpanBuilder;
+use crate::{extract_context, inject_context, KeyValue, Span, SpanBuilder, SpanKind};
 use opentelemetry_sdk::trace::SdkTracer;
 use std::borrow::Cow;
 
@@ -43,6 +43,40 @@ impl ScopedTracer {
     #[allow(dead_code)]
     pub(crate) fn span(&self, name: impl Into<Cow<'static, str>>) -> SpanBuilder {
         SpanBuilder::new(name.into(), self.0.with(SdkTracer::clone))
+    }
+
+    /// A CLIENT span for an outgoing request, its context injected into
+    /// the request's headers.
+    #[allow(dead_code)]
+    pub(crate) fn client(
+        &self,
+        name: impl Into<Cow<'static, str>>,
+        attributes: Vec<KeyValue>,
+        headers: &mut http::HeaderMap,
+    ) -> Span {
+        let span = self
+            .span(name)
+            .kind(SpanKind::Client)
+            .attributes(attributes)
+            .start();
+        inject_context(span.context(), headers);
+        span
+    }
+
+    /// A SERVER span for an incoming request, continuing the caller's trace
+    /// from its headers (a fresh root when they carry none, or garbage).
+    #[allow(dead_code)]
+    pub(crate) fn server(
+        &self,
+        name: impl Into<Cow<'static, str>>,
+        attributes: Vec<KeyValue>,
+        headers: &http::HeaderMap,
+    ) -> Span {
+        self.span(name)
+            .kind(SpanKind::Server)
+            .parent(&extract_context(headers))
+            .attributes(attributes)
+            .start()
     }
 }
 

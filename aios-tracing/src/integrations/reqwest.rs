@@ -23,7 +23,7 @@
 //! ```
 
 use crate::FutureExt as _;
-use crate::{inject_context, Span, SpanKind};
+use crate::Span;
 use opentelemetry::KeyValue;
 pub use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, Middleware, Next};
 
@@ -62,7 +62,8 @@ fn redacted(url: &reqwest::Url) -> String {
     url.to_string()
 }
 
-fn start_span(req: &reqwest::Request) -> Span {
+/// Starts the CLIENT span for `req` and injects its context into it.
+fn start_span(req: &mut reqwest::Request) -> Span {
     let method = req.method().as_str().to_owned();
     let url = req.url();
     let mut attributes = vec![
@@ -75,11 +76,7 @@ fn start_span(req: &reqwest::Request) -> Span {
     if let Some(port) = url.port_or_known_default() {
         attributes.push(KeyValue::new("server.port", i64::from(port)));
     }
-    TRACER
-        .span(method)
-        .kind(SpanKind::Client)
-        .attributes(attributes)
-        .start()
+    TRACER.client(method, attributes, req.headers_mut())
 }
 
 #[async_trait::async_trait]
@@ -90,8 +87,7 @@ impl Middleware for TracingMiddleware {
         extensions: &mut http::Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<reqwest::Response> {
-        let span = start_span(&req);
-        inject_context(span.context(), req.headers_mut());
+        let span = start_span(&mut req);
         let result = next
             .run(req, extensions)
             .in_context(span.context().clone())

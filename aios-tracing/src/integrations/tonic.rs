@@ -31,7 +31,7 @@
 //! # }
 //! ```
 
-use crate::{extract_context, inject_context, Carrier, Span, SpanKind};
+use crate::{Carrier, Span};
 use http_body::{Body, Frame, SizeHint};
 use opentelemetry::KeyValue;
 use std::future::Future;
@@ -146,24 +146,8 @@ fn start_span<B>(req: &mut http::Request<B>, side: Side) -> Span {
         attributes.push(KeyValue::new("server.port", i64::from(port)));
     }
     match side {
-        Side::Client => {
-            let span = TRACER
-                .span(name)
-                .kind(SpanKind::Client)
-                .attributes(attributes)
-                .start();
-            inject_context(span.context(), req.headers_mut());
-            span
-        }
-        Side::Server => {
-            let parent = extract_context(req.headers());
-            TRACER
-                .span(name)
-                .kind(SpanKind::Server)
-                .parent(&parent)
-                .attributes(attributes)
-                .start()
-        }
+        Side::Client => TRACER.client(name, attributes, req.headers_mut()),
+        Side::Server => TRACER.server(name, attributes, req.headers()),
     }
 }
 

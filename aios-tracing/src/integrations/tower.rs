@@ -26,7 +26,7 @@
 //! # }
 //! ```
 
-use crate::{extract_context, Span, SpanKind};
+use crate::Span;
 use opentelemetry::KeyValue;
 use std::future::Future;
 use std::pin::Pin;
@@ -87,7 +87,6 @@ fn route_of<B>(req: &http::Request<B>) -> Option<String> {
 
 /// Starts the SERVER span for `req`, continuing the caller's trace.
 fn start_span<B>(req: &http::Request<B>) -> Span {
-    let parent = extract_context(req.headers());
     let method = req.method().as_str().to_owned();
     let route = route_of(req);
     let name = match &route {
@@ -124,12 +123,7 @@ fn start_span<B>(req: &http::Request<B>) -> Span {
     {
         attributes.push(KeyValue::new("user_agent.original", agent.to_owned()));
     }
-    TRACER
-        .span(name)
-        .kind(SpanKind::Server)
-        .parent(&parent)
-        .attributes(attributes)
-        .start()
+    TRACER.server(name, attributes, req.headers())
 }
 
 impl<S, ReqBody, ResBody> Service<http::Request<ReqBody>> for TraceService<S>
