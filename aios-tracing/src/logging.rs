@@ -98,9 +98,7 @@ pub fn layer<S>() -> tracing_subscriber::fmt::Layer<S, DefaultFields, Correlated
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    tracing_subscriber::fmt::layer()
-        .with_ansi(false)
-        .event_format(CorrelatedFormat::new())
+    layer_with_writer(std::io::stdout as fn() -> std::io::Stdout)
 }
 
 /// [`layer`] writing somewhere else (a file, a buffer in tests).
