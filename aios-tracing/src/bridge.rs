@@ -14,8 +14,11 @@
 use crate::registry;
 use opentelemetry::trace::{Status, TraceContextExt, Tracer as _};
 use opentelemetry::{Context, ContextGuard, KeyValue};
+use opentelemetry_sdk::trace::SdkTracer;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{PoisonError, RwLock};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Subscriber};
@@ -137,13 +140,48 @@ pub fn layer<S>(
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    OtelBridge { _private: () }.with_filter(switches.targets())
+    OtelBridge::default().with_filter(switches.targets())
 }
 
 /// Turns `tracing` spans into OpenTelemetry spans; see the module docs.
-#[derive(Debug)]
+#[derive(Default)]
 pub struct OtelBridge {
-    _private: (),
+    /// One tracer per target (its instrumentation scope), for the SDK
+    /// generation they were made for: building one per span would be an
+    /// allocation and two reference counts per span.
+    tracers: RwLock<(u64, HashMap<&'static str, SdkTracer>)>,
+}
+
+impl fmt::Debug for OtelBridge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OtelBridge").finish_non_exhaustive()
+    }
+}
+
+impl OtelBridge {
+    /// Runs `f` with the tracer for `target`; `None` without an active SDK.
+    fn with_tracer<R>(&self, target: &'static str, f: impl FnOnce(&SdkTracer) -> R) -> Option<R> {
+        let generation = registry::generation();
+        if generation == 0 {
+            return None;
+        }
+        {
+            let cached = self.tracers.read().unwrap_or_else(PoisonError::into_inner);
+            if cached.0 == generation {
+                if let Some(tracer) = cached.1.get(target) {
+                    return Some(f(tracer));
+                }
+            }
+        }
+        let (made_for, tracer) = registry::tracer(target, "")?;
+        let result = f(&tracer);
+        let mut cached = self.tracers.write().unwrap_or_else(PoisonError::into_inner);
+        if cached.0 != made_for {
+            *cached = (made_for, HashMap::new());
+        }
+        cached.1.insert(target, tracer);
+        Some(result)
+    }
 }
 
 /// The OpenTelemetry context of a bridged span, kept in its extensions.
@@ -202,15 +240,17 @@ where
             // Contextual: whatever is current, a `#[trace]` span included.
             Context::current()
         };
-        let Some((_, tracer)) = registry::tracer(attrs.metadata().target(), "") else {
+        let start = |tracer: &SdkTracer| {
+            let mut fields = Vec::new();
+            attrs.record(&mut Fields(&mut fields));
+            tracer
+                .span_builder(attrs.metadata().name())
+                .with_attributes(fields)
+                .start_with_context(tracer, &parent)
+        };
+        let Some(otel_span) = self.with_tracer(attrs.metadata().target(), start) else {
             return;
         };
-        let mut fields = Vec::new();
-        attrs.record(&mut Fields(&mut fields));
-        let otel_span = tracer
-            .span_builder(attrs.metadata().name())
-            .with_attributes(fields)
-            .start_with_context(&tracer, &parent);
         span.extensions_mut()
             .insert(Bridged(parent.with_span(otel_span)));
     }
