@@ -11,7 +11,7 @@
 //! Events inside a bridged span become span events. Which libraries are
 //! bridged, and from which level, is [`Instrumentations`].
 
-use crate::registry;
+use crate::registry::ScopeTracer;
 use opentelemetry::trace::{Status, TraceContextExt, Tracer as _};
 use opentelemetry::{Context, ContextGuard, KeyValue};
 use opentelemetry_sdk::trace::SdkTracer;
@@ -146,10 +146,9 @@ where
 /// Turns `tracing` spans into OpenTelemetry spans; see the module docs.
 #[derive(Default)]
 pub struct OtelBridge {
-    /// One tracer per target (its instrumentation scope), for the SDK
-    /// generation they were made for: building one per span would be an
-    /// allocation and two reference counts per span.
-    tracers: RwLock<(u64, HashMap<&'static str, SdkTracer>)>,
+    /// One cached tracer per target (its instrumentation scope): building
+    /// one per span would be an allocation and two reference counts per span.
+    tracers: RwLock<HashMap<&'static str, ScopeTracer>>,
 }
 
 impl fmt::Debug for OtelBridge {
@@ -161,26 +160,17 @@ impl fmt::Debug for OtelBridge {
 impl OtelBridge {
     /// Runs `f` with the tracer for `target`; `None` without an active SDK.
     fn with_tracer<R>(&self, target: &'static str, f: impl FnOnce(&SdkTracer) -> R) -> Option<R> {
-        let generation = registry::generation();
-        if generation == 0 {
-            return None;
-        }
         {
-            let cached = self.tracers.read().unwrap_or_else(PoisonError::into_inner);
-            if cached.0 == generation {
-                if let Some(tracer) = cached.1.get(target) {
-                    return Some(f(tracer));
-                }
+            let tracers = self.tracers.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(tracer) = tracers.get(target) {
+                return tracer.with(f);
             }
         }
-        let (made_for, tracer) = registry::tracer(target, "")?;
-        let result = f(&tracer);
-        let mut cached = self.tracers.write().unwrap_or_else(PoisonError::into_inner);
-        if cached.0 != made_for {
-            *cached = (made_for, HashMap::new());
-        }
-        cached.1.insert(target, tracer);
-        Some(result)
+        let mut tracers = self.tracers.write().unwrap_or_else(PoisonError::into_inner);
+        tracers
+            .entry(target)
+            .or_insert_with(|| ScopeTracer::new(target, ""))
+            .with(f)
     }
 }
 
