@@ -23,7 +23,7 @@ pub(crate) fn client(
     headers: &[(http::HeaderName, http::HeaderValue)],
     encoding: Encoding,
     tls: rustls::ClientConfig,
-) -> Result<reqwest::ClientBuilder, String> {
+) -> reqwest::ClientBuilder {
     let mut map = HeaderMap::new();
     for (name, value) in headers {
         map.append(name.clone(), value.clone());
@@ -33,11 +33,11 @@ pub(crate) fn client(
         Encoding::Json => "application/json",
     };
     map.insert(CONTENT_TYPE, http::HeaderValue::from_static(content_type));
-    Ok(reqwest::Client::builder()
+    reqwest::Client::builder()
         .default_headers(map)
         .connect_timeout(Duration::from_secs(5))
         .no_proxy()
-        .tls_backend_preconfigured(tls))
+        .tls_backend_preconfigured(tls)
 }
 
 pub(crate) fn connect(

@@ -97,8 +97,7 @@ pub(crate) fn prepare(config: &Config, resource: &Resource) -> Result<PreparedOt
                     .unwrap_or_default(),
                 reason,
             })?;
-            let builder =
-                http::client(&config.headers, encoding, rustls).map_err(ConfigError::Startup)?;
+            let builder = http::client(&config.headers, encoding, rustls);
             PreparedTransport::Http {
                 builder: Box::new(builder),
                 url: config.endpoint.to_string(),
