@@ -224,31 +224,29 @@ fn borrow(value: &Expr) -> TokenStream {
     }
 }
 
-/// The block that sets attributes, evaluated only when the span records,
-/// so unsampled spans cost no attribute work at all.
-pub(crate) fn set_attributes(span_var: &Ident, attrs: &[TokenStream]) -> TokenStream {
-    if attrs.is_empty() {
-        return TokenStream::new();
-    }
-    quote! {
-        if #span_var.is_recording() {
-            ::aios_tracing::__private::set_attributes(&#span_var, [#(#attrs),*]);
-        }
-    }
-}
-
-/// The per-call-site tracer cache and the started span, bound to `span_var`.
+/// The per-call-site scope cache and the started span, bound to `span_var`.
 /// The cache is a `static` in its own block so user code cannot see it.
-pub(crate) fn start_span(span_var: &Ident, name: &TokenStream, kind: &TokenStream) -> TokenStream {
-    quote! {
-        let #span_var = {
+/// The attribute expressions sit in a closure the runtime calls only for a
+/// sampled span, so unsampled spans cost no attribute work at all.
+pub(crate) fn start_span(
+    span_var: &Ident,
+    name: &TokenStream,
+    kind: &TokenStream,
+    attrs: &[TokenStream],
+) -> TokenStream {
+    let site = quote! {
+        {
             static SITE: ::aios_tracing::__private::CallSite = ::aios_tracing::__private::CallSite::new(
                 ::aios_tracing::__private::env!("CARGO_PKG_NAME"),
                 ::aios_tracing::__private::env!("CARGO_PKG_VERSION"),
             );
             &SITE
         }
-        .start(#name, #kind);
+    };
+    if attrs.is_empty() {
+        quote!(let #span_var = #site.start(#name, #kind);)
+    } else {
+        quote!(let #span_var = #site.start_with(#name, #kind, || [#(#attrs),*]);)
     }
 }
 

@@ -6,7 +6,7 @@
 //! future for async ones.
 
 use crate::args::TraceArgs;
-use crate::common::{attr_tokens, outcome_fn, record_outcome, set_attributes, start_span, Kind};
+use crate::common::{attr_tokens, outcome_fn, record_outcome, start_span, Kind};
 use crate::shape::{bound_names, boxed_async, Output, Shape};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
@@ -162,9 +162,8 @@ fn instrument(function: &mut ItemFn, args: &TraceArgs) -> TokenStream {
         });
         attr_tokens(&key, arg.format, &value)
     }));
-    let start = start_span(&span_var, &name, &kind);
-    let set = set_attributes(&span_var, &attrs);
-    let prelude = quote!(#start #set);
+    let start = start_span(&span_var, &name, &kind, &attrs);
+    let prelude = start;
 
     let shape = Shape::of(&function.sig, &mut function.block);
     let block = &mut function.block;

@@ -7,8 +7,7 @@
 //! ```
 
 use crate::common::{
-    attr_tokens, check_unique, outcome_fn, record_outcome, set_attributes, start_span, AttrEntry,
-    Kind,
+    attr_tokens, check_unique, outcome_fn, record_outcome, start_span, AttrEntry, Kind,
 };
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens as _};
@@ -205,8 +204,7 @@ impl SpanInput {
             .iter()
             .map(|entry| attr_tokens(&entry.key, entry.format, &entry.value))
             .collect();
-        let start = start_span(&span_var, &name, &kind);
-        let set = set_attributes(&span_var, &attrs);
+        let start = start_span(&span_var, &name, &kind, &attrs);
         let body = match self.body {
             Body::Now {
                 closure,
@@ -251,7 +249,6 @@ impl SpanInput {
         quote! {
             {
                 #start
-                #set
                 #body
             }
         }

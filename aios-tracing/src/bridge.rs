@@ -11,9 +11,10 @@
 //! Events inside a bridged span become span events. Which libraries are
 //! bridged, and from which level, is [`Instrumentations`].
 
-use crate::registry::ScopeTracer;
+use crate::registry;
+use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::trace::{Status, TraceContextExt, Tracer as _};
-use opentelemetry::{Context, ContextGuard, KeyValue};
+use opentelemetry::{Context, ContextGuard, InstrumentationScope, KeyValue};
 use opentelemetry_sdk::trace::SdkTracer;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -311,5 +312,67 @@ where
                 bridged.0.span().end();
             }
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Tracers: bridged spans are built by the SDK, one tracer per target.
+
+/// A tracer for an instrumentation scope, with the generation it belongs to.
+fn tracer(name: &'static str, version: &'static str) -> Option<(u64, SdkTracer)> {
+    let (generation, provider) = registry::provider()?;
+    let scope = InstrumentationScope::builder(name)
+        .with_version(version)
+        .build();
+    Some((generation, provider.tracer_with_scope(scope)))
+}
+
+/// The tracer of one instrumentation scope (a bridged library's target),
+/// cached with the generation it was made for: a new `init`
+/// or a `shutdown` is noticed with one atomic load.
+pub(crate) struct ScopeTracer {
+    name: &'static str,
+    version: &'static str,
+    cached: RwLock<Option<(u64, SdkTracer)>>,
+}
+
+impl std::fmt::Debug for ScopeTracer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScopeTracer")
+            .field("name", &self.name)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScopeTracer {
+    pub(crate) const fn new(name: &'static str, version: &'static str) -> Self {
+        ScopeTracer {
+            name,
+            version,
+            cached: RwLock::new(None),
+        }
+    }
+
+    /// Runs `f` with the tracer, borrowed rather than cloned (a clone is
+    /// two shared reference counts bumped and dropped per span). `None`
+    /// when no SDK is active.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&SdkTracer) -> R) -> Option<R> {
+        let current = registry::generation();
+        if current == 0 {
+            return None;
+        }
+        {
+            let cached = self.cached.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some((cached_generation, tracer)) = &*cached {
+                if *cached_generation == current {
+                    return Some(f(tracer));
+                }
+            }
+        }
+        let (made_for, tracer) = tracer(self.name, self.version)?;
+        let result = f(&tracer);
+        *self.cached.write().unwrap_or_else(PoisonError::into_inner) = Some((made_for, tracer));
+        Some(result)
     }
 }

@@ -56,6 +56,7 @@ pub mod __private;
 mod attributes;
 #[cfg(feature = "tracing-bridge")]
 pub mod bridge;
+mod clock;
 mod config;
 mod console;
 pub mod current;
@@ -76,6 +77,7 @@ pub mod integrations;
 pub mod logging;
 mod pipeline;
 mod propagation;
+mod record;
 mod registry;
 mod sampling;
 mod sdk;

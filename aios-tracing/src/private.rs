@@ -14,17 +14,17 @@
 //! aios_ret
 //! ```
 
-use crate::registry::ScopeTracer;
+use crate::record;
 use crate::sampling::{self, Decision};
 use crate::span::without_sdk;
 use crate::{exception, registry};
-use opentelemetry::trace::{TraceContextExt as _, Tracer as _};
-use opentelemetry::Context;
-use opentelemetry_sdk::trace::SdkTracer;
+use opentelemetry::trace::TraceContextExt as _;
+use opentelemetry::{Context, InstrumentationScope};
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::OnceLock;
 
 pub use crate::instrument::Instrumented;
 pub use crate::span::Span;
@@ -38,11 +38,13 @@ pub use std::borrow::Cow;
 #[path = "private/tests.rs"]
 pub(crate) mod tests;
 
-/// One `#[trace]` fn or `span!` site: its instrumentation scope (the
-/// calling crate) and the tracer for it, cached until the SDK changes.
+/// One `#[trace]` fn or `span!` site and its instrumentation scope (the
+/// calling crate), looked up once.
 #[derive(Debug)]
 pub struct CallSite {
-    tracer: ScopeTracer,
+    scope_name: &'static str,
+    scope_version: &'static str,
+    scope: OnceLock<&'static InstrumentationScope>,
 }
 
 impl CallSite {
@@ -50,7 +52,9 @@ impl CallSite {
     #[must_use]
     pub const fn new(scope_name: &'static str, scope_version: &'static str) -> Self {
         CallSite {
-            tracer: ScopeTracer::new(scope_name, scope_version),
+            scope_name,
+            scope_version,
+            scope: OnceLock::new(),
         }
     }
 
@@ -58,26 +62,40 @@ impl CallSite {
     /// the result records nothing but keeps the parent's trace ids current,
     /// so propagation inside the traced code still works.
     pub fn start(&self, name: Cow<'static, str>, kind: SpanKind) -> Span {
+        self.start_with(name, kind, || [])
+    }
+
+    /// [`start`](Self::start) with attributes, which are only evaluated
+    /// (by calling `attributes`) when the span is sampled.
+    #[inline]
+    pub fn start_with<const N: usize>(
+        &self,
+        name: Cow<'static, str>,
+        kind: SpanKind,
+        attributes: impl FnOnce() -> [Option<KeyValue>; N],
+    ) -> Span {
         let parent = Context::current();
-        if registry::generation() == 0 {
+        let generation = registry::generation();
+        if generation == 0 {
             return Span::from_context(without_sdk(parent));
         }
-        // Decided before the tracer is even looked up: an unsampled span
-        // costs a context clone, not a span.
-        if let Decision::Skip(cx) = sampling::decide(&parent, registry::sampling_ratio()) {
-            return Span::from_context(cx);
-        }
-        let start = |tracer: &SdkTracer| {
-            tracer
-                .span_builder(name)
-                .with_kind(kind)
-                .start_with_context(tracer, &parent)
+        // Decided first: an unsampled span costs a context clone, not a span.
+        let trace_id = match sampling::decide(&parent, registry::sampling_ratio()) {
+            Decision::Skip(cx) => return Span::from_context(cx),
+            Decision::Record(trace_id) => trace_id,
         };
-        let Some(span) = self.tracer.with(start) else {
-            return Span::from_context(without_sdk(parent));
+        let scope = *self
+            .scope
+            .get_or_init(|| registry::intern_scope(self.scope_name, self.scope_version));
+        let start = record::Start {
+            name,
+            kind,
+            scope,
+            attributes: attributes().into_iter().flatten().collect(),
+            links: Vec::new(),
+            generation,
         };
-        sampling::clear_handoff();
-        Span::from_context(parent.with_span(span))
+        Span::from_context(record::start(&parent, trace_id, start))
     }
 }
 

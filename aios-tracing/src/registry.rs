@@ -5,33 +5,104 @@
 //! number changes on every install and uninstall, so call sites can cache a
 //! tracer and notice with one atomic load when the cache went stale.
 
-use opentelemetry::trace::TracerProvider as _;
+use crate::pipeline::Shared;
 use opentelemetry::InstrumentationScope;
-use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use std::cell::Cell;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, Weak};
 
 struct Active {
     generation: u64,
+    #[cfg_attr(not(feature = "tracing-bridge"), allow(dead_code))]
     provider: SdkTracerProvider,
-    default_tracer: SdkTracer,
+    default_scope: &'static InstrumentationScope,
 }
+
+/// Every started SDK's pipeline by generation, including SDKs no longer
+/// active, so a span always ends into the SDK that started it.
+static PIPELINES: Mutex<Vec<(u64, Weak<Shared>)>> = Mutex::new(Vec::new());
 
 static ACTIVE: RwLock<Option<Arc<Active>>> = RwLock::new(None);
 /// 0 while nothing is installed; otherwise the installed SDK's generation.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
+/// The pipeline of the SDK of `generation`, while that SDK exists.
+pub(crate) fn pipeline(generation: u64) -> Option<Arc<Shared>> {
+    let pipelines = PIPELINES.lock().unwrap_or_else(PoisonError::into_inner);
+    pipelines
+        .iter()
+        .find(|(g, _)| *g == generation)
+        .and_then(|(_, p)| p.upgrade())
+}
+
+thread_local! {
+    /// The active SDK's default scope, cached per thread so
+    /// `Span::builder` takes no shared lock.
+    static DEFAULT_SCOPE: Cell<(u64, Option<&'static InstrumentationScope>)> =
+        const { Cell::new((0, None)) };
+}
+
+/// The active SDK's generation and its own scope (the service name), or
+/// `None` when no SDK is active.
+pub(crate) fn default_scope() -> Option<(u64, &'static InstrumentationScope)> {
+    let current = generation();
+    if current == 0 {
+        return None;
+    }
+    let (cached_generation, scope) = DEFAULT_SCOPE.with(Cell::get);
+    if cached_generation == current {
+        return scope.map(|scope| (current, scope));
+    }
+    let active = active()?;
+    DEFAULT_SCOPE.with(|c| c.set((active.generation, Some(active.default_scope))));
+    Some((active.generation, active.default_scope))
+}
+
+/// One `&'static` scope per (name, version): spans borrow their scope
+/// instead of cloning it.
+pub(crate) fn intern_scope(name: &str, version: &str) -> &'static InstrumentationScope {
+    type Scopes = Mutex<HashMap<(String, String), &'static InstrumentationScope>>;
+    static SCOPES: OnceLock<Scopes> = OnceLock::new();
+    let mut scopes = SCOPES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let key = (name.to_owned(), version.to_owned());
+    scopes.entry(key).or_insert_with(|| {
+        let mut scope = InstrumentationScope::builder(Box::leak(name.into()) as &'static str);
+        if !version.is_empty() {
+            scope = scope.with_version(Box::leak(version.into()) as &'static str);
+        }
+        Box::leak(Box::new(scope.build()))
+    })
+}
+
 /// The active SDK's sampling ratio, as `f64` bits.
 static RATIO: AtomicU64 = AtomicU64::new(0);
 
-/// Makes `provider` the active one; returns its generation.
-pub(crate) fn install(provider: SdkTracerProvider, default_tracer: SdkTracer, ratio: f64) -> u64 {
-    RATIO.store(ratio.to_bits(), Ordering::Relaxed);
+/// What [`install`] makes active.
+pub(crate) struct Install {
+    pub(crate) provider: SdkTracerProvider,
+    pub(crate) default_scope: &'static InstrumentationScope,
+    pub(crate) pipeline: Arc<Shared>,
+    pub(crate) ratio: f64,
+}
+
+/// Makes an SDK the active one; returns its generation.
+pub(crate) fn install(sdk: Install) -> u64 {
+    RATIO.store(sdk.ratio.to_bits(), Ordering::Relaxed);
     let generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed);
+    {
+        let mut pipelines = PIPELINES.lock().unwrap_or_else(PoisonError::into_inner);
+        pipelines.retain(|(_, p)| p.strong_count() > 0);
+        pipelines.push((generation, Arc::downgrade(&sdk.pipeline)));
+    }
     let active = Arc::new(Active {
         generation,
-        provider,
-        default_tracer,
+        provider: sdk.provider,
+        default_scope: sdk.default_scope,
     });
     *ACTIVE.write().unwrap_or_else(PoisonError::into_inner) = Some(active);
     GENERATION.store(generation, Ordering::Release);
@@ -69,71 +140,9 @@ pub(crate) fn sampling_ratio() -> f64 {
     f64::from_bits(RATIO.load(Ordering::Relaxed))
 }
 
-/// Runs `f` with the active SDK's own tracer (scope = the service name),
-/// borrowed: no reference counts change per span.
-pub(crate) fn with_default_tracer<R>(f: impl FnOnce(&SdkTracer) -> R) -> Option<R> {
-    if generation() == 0 {
-        return None;
-    }
-    let active = ACTIVE.read().unwrap_or_else(PoisonError::into_inner);
-    active.as_ref().map(|a| f(&a.default_tracer))
-}
-
-/// A tracer for an instrumentation scope, with the generation it belongs to.
-pub(crate) fn tracer(name: &'static str, version: &'static str) -> Option<(u64, SdkTracer)> {
-    let active = active()?;
-    let scope = InstrumentationScope::builder(name)
-        .with_version(version)
-        .build();
-    Some((active.generation, active.provider.tracer_with_scope(scope)))
-}
-
-/// The tracer of one instrumentation scope (a crate using `#[trace]`, an
-/// integration), cached with the generation it was made for: a new `init`
-/// or a `shutdown` is noticed with one atomic load.
-pub(crate) struct ScopeTracer {
-    name: &'static str,
-    version: &'static str,
-    cached: RwLock<Option<(u64, SdkTracer)>>,
-}
-
-impl std::fmt::Debug for ScopeTracer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ScopeTracer")
-            .field("name", &self.name)
-            .field("version", &self.version)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ScopeTracer {
-    pub(crate) const fn new(name: &'static str, version: &'static str) -> Self {
-        ScopeTracer {
-            name,
-            version,
-            cached: RwLock::new(None),
-        }
-    }
-
-    /// Runs `f` with the tracer, borrowed rather than cloned (a clone is
-    /// two shared reference counts bumped and dropped per span). `None`
-    /// when no SDK is active.
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&SdkTracer) -> R) -> Option<R> {
-        let current = generation();
-        if current == 0 {
-            return None;
-        }
-        {
-            let cached = self.cached.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some((cached_generation, tracer)) = &*cached {
-                if *cached_generation == current {
-                    return Some(f(tracer));
-                }
-            }
-        }
-        let (made_for, tracer) = tracer(self.name, self.version)?;
-        let result = f(&tracer);
-        *self.cached.write().unwrap_or_else(PoisonError::into_inner) = Some((made_for, tracer));
-        Some(result)
-    }
+/// The active SDK's provider and generation, for the `tracing` bridge,
+/// whose spans the SDK builds.
+#[cfg(feature = "tracing-bridge")]
+pub(crate) fn provider() -> Option<(u64, SdkTracerProvider)> {
+    active().map(|active| (active.generation, active.provider.clone()))
 }

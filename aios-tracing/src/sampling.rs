@@ -9,40 +9,16 @@
 //! (so downstream services still see "not sampled").
 //!
 //! When a root *is* sampled at a ratio below 1, the trace id drawn for the
-//! decision is handed to the SDK through [`HandoffIds`], so the SDK's own
-//! sampler sees the same id and reaches the same decision.
+//! decision becomes the span's trace id.
 
 use opentelemetry::trace::{SpanContext, TraceContextExt, TraceFlags, TraceId, TraceState};
 use opentelemetry::Context;
 use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator};
-use std::cell::Cell;
-
-thread_local! {
-    static HANDOFF: Cell<Option<TraceId>> = const { Cell::new(None) };
-}
-
-/// The SDK's random id generator, except that a trace id drawn by
-/// [`decide`] for a sampled root is used for that root.
-#[derive(Debug, Default)]
-pub(crate) struct HandoffIds(RandomIdGenerator);
-
-impl IdGenerator for HandoffIds {
-    fn new_trace_id(&self) -> TraceId {
-        HANDOFF
-            .with(Cell::take)
-            .unwrap_or_else(|| self.0.new_trace_id())
-    }
-
-    fn new_span_id(&self) -> opentelemetry::trace::SpanId {
-        self.0.new_span_id()
-    }
-}
 
 /// What to do for a span about to start.
 pub(crate) enum Decision {
-    /// Build it with the SDK (a pending trace id may be handed off: call
-    /// [`clear_handoff`] once the SDK built the span).
-    Record,
+    /// Record it; a new root takes this trace id if there is one.
+    Record(Option<TraceId>),
     /// Don't build anything: this context is the span.
     Skip(Context),
 }
@@ -63,19 +39,18 @@ pub(crate) fn decide(parent: &Context, ratio: f64) -> Decision {
     let sc = span.span_context();
     if sc.is_valid() {
         return if sc.is_sampled() {
-            Decision::Record
+            Decision::Record(None)
         } else {
             Decision::Skip(parent.clone())
         };
     }
     if ratio >= 1.0 {
-        return Decision::Record;
+        return Decision::Record(None);
     }
     let ids = RandomIdGenerator::default();
     let trace_id = ids.new_trace_id();
     if ratio > 0.0 && ratio_samples(trace_id, ratio) {
-        HANDOFF.with(|h| h.set(Some(trace_id)));
-        return Decision::Record;
+        return Decision::Record(Some(trace_id));
     }
     let unsampled = SpanContext::new(
         trace_id,
@@ -85,11 +60,6 @@ pub(crate) fn decide(parent: &Context, ratio: f64) -> Decision {
         TraceState::NONE,
     );
     Decision::Skip(parent.with_remote_span_context(unsampled))
-}
-
-/// Forgets a trace id the SDK did not take (it was shut down meanwhile).
-pub(crate) fn clear_handoff() {
-    HANDOFF.with(|h| h.set(None));
 }
 
 #[cfg(test)]
@@ -128,8 +98,11 @@ mod tests {
                 let sc = cx.span().span_context().clone();
                 assert!(sc.is_valid() && !sc.is_sampled());
             }
-            Decision::Record => panic!("ratio 0 never samples a root"),
+            Decision::Record(_) => panic!("ratio 0 never samples a root"),
         }
-        assert!(matches!(decide(&Context::new(), 1.0), Decision::Record));
+        assert!(matches!(
+            decide(&Context::new(), 1.0),
+            Decision::Record(None)
+        ));
     }
 }

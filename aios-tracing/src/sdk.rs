@@ -47,6 +47,8 @@ pub struct TracingSdk {
     tracer: SdkTracer,
     pipeline: Option<Arc<Shared>>,
     generation: u64,
+    /// Scope of the spans [`span`](Self::span) makes: the service name.
+    scope: &'static InstrumentationScope,
     shut_down: AtomicBool,
 }
 
@@ -118,18 +120,17 @@ impl TracingSdk {
                 tracer,
                 pipeline: None,
                 generation: 0,
+                scope: registry::intern_scope("", ""),
                 shut_down: AtomicBool::new(false),
             });
         }
 
-        let sinks = Sinks {
-            otlp: if config.otlp {
-                Some(export::prepare(&config, &resource)?)
-            } else {
-                None
-            },
-            console: config.console.then(Console::stdout),
-        };
+        crate::clock::warm_up();
+        let mut sinks = Sinks::default();
+        if config.otlp {
+            sinks.otlp = Some(export::prepare(&config, &resource)?);
+        }
+        sinks.console = config.console.then(Console::stdout);
         let worker = WorkerConfig {
             use_batch: config.use_batch,
             max_queue_size: config.max_queue_size,
@@ -151,19 +152,25 @@ impl TracingSdk {
             Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(config.sampling_ratio)));
         let provider = SdkTracerProvider::builder()
             .with_sampler(sampler)
-            .with_id_generator(crate::sampling::HandoffIds::default())
             .with_resource(resource)
             .with_span_processor(pipeline)
             .build();
+        let default_scope = registry::intern_scope(scope.name(), scope.version().unwrap_or(""));
         let tracer = provider.tracer_with_scope(scope);
         opentelemetry::global::set_tracer_provider(provider.clone());
-        let generation = registry::install(provider.clone(), tracer.clone(), config.sampling_ratio);
+        let generation = registry::install(registry::Install {
+            provider: provider.clone(),
+            default_scope,
+            pipeline: Arc::clone(&shared),
+            ratio: config.sampling_ratio,
+        });
         Ok(TracingSdk {
             config,
             provider,
             tracer,
             pipeline: Some(shared),
             generation,
+            scope: default_scope,
             shut_down: AtomicBool::new(false),
         })
     }
@@ -187,7 +194,7 @@ impl TracingSdk {
     /// Describes a span made by this SDK's tracer; finish with
     /// [`entered`](SpanBuilder::entered) (a guard) or [`start`](SpanBuilder::start).
     pub fn span(&self, name: impl Into<Cow<'static, str>>) -> SpanBuilder {
-        SpanBuilder::new(name.into(), Some(self.tracer.clone()))
+        SpanBuilder::new(name.into(), Some((self.generation, self.scope)))
     }
 
     /// Starts a span you end yourself with [`Span::end`].

@@ -2,13 +2,11 @@
 //! (current until dropped, ends then), and [`SpanBuilder`] to make either.
 
 use crate::attributes::{self, IntoKeyValue};
+use crate::record::{self, Attributes};
 use crate::sampling::{self, Decision};
 use crate::{exception, registry};
-use opentelemetry::trace::{
-    Link, SpanContext, SpanKind, SpanRef, Status, TraceContextExt, Tracer as _,
-};
-use opentelemetry::{Context, ContextGuard, Key, KeyValue, Value};
-use opentelemetry_sdk::trace::SdkTracer;
+use opentelemetry::trace::{Link, SpanContext, SpanKind, SpanRef, Status, TraceContextExt};
+use opentelemetry::{Context, ContextGuard, InstrumentationScope, Key, KeyValue, Value};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -201,7 +199,7 @@ impl Span {
 
     /// Ends the span now.
     pub fn end(&self) {
-        self.span_ref().end();
+        self.span_ref().end_with_timestamp(crate::clock::now());
     }
 }
 
@@ -271,9 +269,10 @@ impl SpanGuard {
 #[must_use = "a span builder does nothing until started"]
 pub struct SpanBuilder {
     name: Cow<'static, str>,
-    tracer: Option<SdkTracer>,
+    /// The SDK generation and scope to record into; `None`: the active SDK's own.
+    target: Option<(u64, &'static InstrumentationScope)>,
     kind: SpanKind,
-    attributes: Vec<KeyValue>,
+    attributes: Attributes,
     links: Vec<Link>,
     parent: Option<Context>,
     record_panics: bool,
@@ -290,12 +289,15 @@ impl fmt::Debug for SpanBuilder {
 }
 
 impl SpanBuilder {
-    pub(crate) fn new(name: Cow<'static, str>, tracer: Option<SdkTracer>) -> Self {
+    pub(crate) fn new(
+        name: Cow<'static, str>,
+        target: Option<(u64, &'static InstrumentationScope)>,
+    ) -> Self {
         SpanBuilder {
             name,
-            tracer,
+            target,
             kind: SpanKind::Internal,
-            attributes: Vec::new(),
+            attributes: Attributes::new(),
             links: Vec::new(),
             parent: None,
             record_panics: true,
@@ -359,41 +361,26 @@ impl SpanBuilder {
     /// Starts the span without making it current; you end it.
     pub fn start(self) -> Span {
         let parent = self.parent.unwrap_or_else(Context::current);
-        if registry::generation() != 0 {
-            if let Decision::Skip(cx) = sampling::decide(&parent, registry::sampling_ratio()) {
-                return Span { cx };
-            }
-        }
-        let SpanBuilder {
-            name,
-            tracer,
-            kind,
-            attributes,
-            links,
-            ..
-        } = self;
-        let build = |tracer: &SdkTracer| {
-            let mut builder = tracer.span_builder(name).with_kind(kind);
-            if !attributes.is_empty() {
-                builder = builder.with_attributes(attributes);
-            }
-            if !links.is_empty() {
-                builder = builder.with_links(links);
-            }
-            builder.start_with_context(tracer, &parent)
-        };
-        let span = match &tracer {
-            Some(tracer) => Some(build(tracer)),
-            None => registry::with_default_tracer(build),
-        };
-        let Some(span) = span else {
+        let target = self.target.or_else(registry::default_scope);
+        let Some((generation, scope)) = target.filter(|&(generation, _)| generation != 0) else {
             return Span {
                 cx: without_sdk(parent),
             };
         };
-        sampling::clear_handoff();
+        let trace_id = match sampling::decide(&parent, registry::sampling_ratio()) {
+            Decision::Skip(cx) => return Span { cx },
+            Decision::Record(trace_id) => trace_id,
+        };
+        let start = record::Start {
+            name: self.name,
+            kind: self.kind,
+            scope,
+            attributes: self.attributes,
+            links: self.links,
+            generation,
+        };
         Span {
-            cx: parent.with_span(span),
+            cx: record::start(&parent, trace_id, start),
         }
     }
 

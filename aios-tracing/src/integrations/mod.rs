@@ -23,26 +23,39 @@ pub mod tonic;
 #[cfg(feature = "tower")]
 pub mod tower;
 
-use crate::registry::ScopeTracer;
-use crate::{extract_context, inject_context, KeyValue, Span, SpanBuilder, SpanKind};
-use opentelemetry_sdk::trace::SdkTracer;
+use crate::{extract_context, inject_context, registry, KeyValue, Span, SpanBuilder, SpanKind};
+use opentelemetry::InstrumentationScope;
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 /// The tracer of one integration's instrumentation scope (so its spans say
 /// which integration made them), cached until the active SDK changes.
 #[derive(Debug)]
-pub(crate) struct ScopedTracer(ScopeTracer);
+pub(crate) struct ScopedTracer {
+    name: &'static str,
+    scope: OnceLock<&'static InstrumentationScope>,
+}
 
 impl ScopedTracer {
     #[allow(dead_code)]
-    pub(crate) const fn new(scope: &'static str) -> Self {
-        ScopedTracer(ScopeTracer::new(scope, env!("CARGO_PKG_VERSION")))
+    pub(crate) const fn new(name: &'static str) -> Self {
+        ScopedTracer {
+            name,
+            scope: OnceLock::new(),
+        }
     }
 
     /// A span builder on this scope's tracer (the no-op path when no SDK is active).
     #[allow(dead_code)]
     pub(crate) fn span(&self, name: impl Into<Cow<'static, str>>) -> SpanBuilder {
-        SpanBuilder::new(name.into(), self.0.with(SdkTracer::clone))
+        let scope = *self
+            .scope
+            .get_or_init(|| registry::intern_scope(self.name, env!("CARGO_PKG_VERSION")));
+        let generation = registry::generation();
+        SpanBuilder::new(
+            name.into(),
+            (generation != 0).then_some((generation, scope)),
+        )
     }
 
     /// A CLIENT span for an outgoing request, its context injected into

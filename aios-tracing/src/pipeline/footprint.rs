@@ -5,8 +5,8 @@
 //! fill the queue nor push an export request past the collector's message
 //! size limit.
 
+use crate::record::SpanRecord;
 use opentelemetry::{Array, KeyValue, StringValue, Value};
-use opentelemetry_sdk::trace::SpanData;
 use std::mem::size_of;
 
 fn cut(s: &str, max: usize) -> Option<String> {
@@ -52,20 +52,18 @@ fn fit_all(attributes: &mut [KeyValue], max: usize) -> usize {
 
 /// Cuts every string attribute value (span, events, links) to `max` bytes
 /// at a character boundary, and returns the span's approximate size.
-pub(super) fn fit(span: &mut SpanData, max: usize) -> usize {
+pub(super) fn fit(span: &mut SpanRecord, max: usize) -> usize {
     let events: usize = span
-        .events
         .events
         .iter_mut()
         .map(|e| 64 + e.name.len() + fit_all(&mut e.attributes, max))
         .sum();
     let links: usize = span
         .links
-        .links
         .iter_mut()
         .map(|l| 64 + fit_all(&mut l.attributes, max))
         .sum();
-    size_of::<SpanData>() + span.name.len() + fit_all(&mut span.attributes, max) + events + links
+    size_of::<SpanRecord>() + span.name.len() + fit_all(&mut span.attributes, max) + events + links
 }
 
 #[cfg(test)]

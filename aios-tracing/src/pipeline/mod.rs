@@ -8,10 +8,13 @@
 //! blocking.
 
 mod footprint;
+mod local;
 mod worker;
 
 use crate::diagnostics::RateLimited;
+use crate::record::SpanRecord;
 use crate::stats::{Counters, ExportStats};
+use local::ThreadBuffer;
 use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
@@ -20,15 +23,22 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+pub(crate) use local::submit;
 pub(crate) use worker::{Sinks, WorkerConfig};
 
 /// A span with its estimated size in bytes.
-pub(crate) type Queued = (SpanData, usize);
+pub(crate) type Queued = (SpanRecord, usize);
+
+/// Spans that travel together: a thread's buffer, moved whole, so the
+/// spans themselves are not copied on the way to the worker.
+pub(crate) type Batch = Vec<Queued>;
 
 /// Spans waiting for the worker.
 #[derive(Debug, Default)]
 struct Queue {
-    spans: VecDeque<Queued>,
+    batches: VecDeque<Batch>,
+    /// Spans in `batches`.
+    len: usize,
     /// Spans and bytes here *and* those the worker took but has not sent
     /// yet: the bounds cover both.
     held: usize,
@@ -46,6 +56,15 @@ pub(crate) struct Shared {
     wake_at: usize,
     wake: tokio::sync::Notify,
     closed: AtomicBool,
+    /// Whether ended spans gather in per-thread buffers first (batch
+    /// export) or go straight to the queue (one export per span).
+    buffered: bool,
+    /// Every thread's buffer, for the worker to empty.
+    threads: Mutex<Vec<Arc<ThreadBuffer>>>,
+    /// A thread buffer moves to the queue once it holds this many spans
+    /// or bytes.
+    local_spans: usize,
+    local_bytes: usize,
     pub(crate) counters: Counters,
 }
 
@@ -56,17 +75,45 @@ impl Shared {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn push(&self, mut span: SpanData) {
-        Counters::add(&self.counters.ended, 1);
-        let bytes = footprint::fit(&mut span, self.max_value_length);
+    /// Queues a batch of ended spans, as much of it as the bounds allow;
+    /// the rest is counted as dropped.
+    fn enqueue(&self, mut batch: Batch) {
+        let n = batch.len();
+        if n == 0 {
+            return;
+        }
+        Counters::add(&self.counters.ended, n as u64);
         let mut queue = self.lock();
-        if self.closed.load(Ordering::Relaxed)
-            || queue.held >= self.max_spans
-            || queue.bytes + bytes > self.max_bytes
-        {
-            drop(queue);
-            Counters::add(&self.counters.dropped, 1);
-            Counters::add(&self.counters.dropped_queue_full, 1);
+        let (mut accepted, mut bytes) = (0, 0);
+        for (_, size) in &batch {
+            if queue.held + accepted >= self.max_spans
+                || queue.bytes + bytes + size > self.max_bytes
+            {
+                break;
+            }
+            accepted += 1;
+            bytes += size;
+        }
+        let refused = batch.split_off(accepted);
+        let before = queue.len;
+        if accepted > 0 {
+            queue.held += accepted;
+            queue.bytes += bytes;
+            queue.peak_bytes = queue.peak_bytes.max(queue.bytes);
+            queue.len += accepted;
+            queue.batches.push_back(batch);
+        }
+        let len = queue.len;
+        drop(queue);
+        // Once per filling: the worker takes everything when it wakes.
+        if before < self.wake_at && len >= self.wake_at {
+            self.wake.notify_one();
+        }
+        if !refused.is_empty() {
+            let dropped = refused.len() as u64;
+            drop(refused);
+            Counters::add(&self.counters.dropped, dropped);
+            Counters::add(&self.counters.dropped_queue_full, dropped);
             QUEUE_FULL.warn(|suppressed| {
                 tracing::warn!(
                     target: "aios_tracing",
@@ -76,34 +123,100 @@ impl Shared {
                     "span export queue is full (collector slow or down?); dropping spans"
                 );
             });
-            return;
-        }
-        queue.held += 1;
-        queue.bytes += bytes;
-        queue.peak_bytes = queue.peak_bytes.max(queue.bytes);
-        queue.spans.push_back((span, bytes));
-        let len = queue.spans.len();
-        drop(queue);
-        // Once per filling: the worker takes everything when it wakes.
-        if len == self.wake_at {
-            self.wake.notify_one();
         }
     }
 
-    /// Swaps the queued spans into `spare` (which must be empty) in O(1),
+    /// Queues a span that did not pass through a thread buffer; after
+    /// shutdown it is counted as dropped.
+    fn enqueue_one(&self, mut span: SpanRecord) {
+        if self.closed.load(Ordering::Acquire) {
+            Counters::add(&self.counters.ended, 1);
+            Counters::add(&self.counters.dropped, 1);
+            return;
+        }
+        let bytes = footprint::fit(&mut span, self.max_value_length);
+        self.enqueue(vec![(span, bytes)]);
+    }
+
+    /// A new thread's buffer, registered for the worker to empty.
+    fn register_thread(&self) -> Arc<ThreadBuffer> {
+        let buffer = Arc::new(ThreadBuffer::default());
+        self.threads
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::clone(&buffer));
+        buffer
+    }
+
+    /// The span in `slot` (taken) into its thread's buffer, which moves
+    /// to the queue when full.
+    #[inline]
+    fn push_local(&self, buffer: &ThreadBuffer, slot: &mut Option<SpanRecord>) {
+        if !self.buffered {
+            if let Some(span) = slot.take() {
+                self.enqueue_one(span);
+            }
+            return;
+        }
+        let Some(span) = slot.as_mut() else {
+            return;
+        };
+        let bytes = footprint::fit(span, self.max_value_length);
+        let mut spans = buffer.lock();
+        // Checked under the buffer's lock, and the batch below is queued
+        // under it: once shutdown has set the flag and emptied this buffer,
+        // nothing can slip into the queue behind its back.
+        if self.closed.load(Ordering::Acquire) {
+            drop(spans);
+            if let Some(span) = slot.take() {
+                self.enqueue_one(span);
+            }
+            return;
+        }
+        if let Some(span) = slot.take() {
+            spans.spans.push((span, bytes));
+            spans.bytes += bytes;
+        }
+        if spans.spans.len() >= self.local_spans || spans.bytes >= self.local_bytes {
+            let batch = std::mem::replace(&mut spans.spans, Vec::with_capacity(self.local_spans));
+            spans.bytes = 0;
+            self.enqueue(batch);
+        }
+    }
+
+    /// Moves a buffer's spans to the queue.
+    fn hand_over(&self, buffer: &ThreadBuffer) {
+        let mut spans = buffer.lock();
+        if !spans.spans.is_empty() {
+            spans.bytes = 0;
+            self.enqueue(std::mem::take(&mut spans.spans));
+        }
+    }
+
+    /// Empties every thread's buffer into the queue and forgets the buffers
+    /// of threads that have exited.
+    pub(crate) fn collect_threads(&self) {
+        let mut threads = self.threads.lock().unwrap_or_else(PoisonError::into_inner);
+        threads.retain(|buffer| {
+            self.hand_over(buffer);
+            Arc::strong_count(buffer) > 1
+        });
+    }
+
+    /// Spans ended but still in thread buffers.
+    fn buffered_spans(&self) -> usize {
+        let threads = self.threads.lock().unwrap_or_else(PoisonError::into_inner);
+        threads.iter().map(|buffer| buffer.lock().spans.len()).sum()
+    }
+
+    /// Swaps the queued batches into `spare` (which must be empty) in O(1),
     /// so the lock is never held while spans are copied. Their bytes stay
     /// counted until [`release`](Self::release).
-    pub(crate) fn swap_out(&self, spare: &mut VecDeque<Queued>) {
+    pub(crate) fn swap_out(&self, spare: &mut VecDeque<Batch>) {
         debug_assert!(spare.is_empty());
         let mut queue = self.lock();
-        // A burst leaves a large ring behind; once the load is well below
-        // it, give it back so memory follows what is queued. (Shrinking
-        // under steady load would only make the producer grow it again.)
-        let load = queue.spans.len();
-        if spare.capacity() > 16 * 1024 && load < spare.capacity() / 8 {
-            spare.shrink_to(load.max(1024));
-        }
-        std::mem::swap(&mut queue.spans, spare);
+        queue.len = 0;
+        std::mem::swap(&mut queue.batches, spare);
     }
 
     /// The worker sent (or dropped) `spans` spans worth `bytes`.
@@ -114,7 +227,7 @@ impl Shared {
     }
 
     pub(crate) fn queued(&self) -> usize {
-        self.lock().spans.len()
+        self.lock().len
     }
 }
 
@@ -127,7 +240,11 @@ pub(crate) struct Pipeline {
 
 impl Pipeline {
     pub(crate) fn start(config: WorkerConfig, sinks: Sinks) -> std::io::Result<Pipeline> {
+        let (local_spans, local_bytes) =
+            local::local_limits(config.max_queue_size, config.max_queue_bytes);
         let shared = Arc::new(Shared {
+            local_spans,
+            local_bytes,
             queue: Mutex::new(Queue::default()),
             max_spans: config.max_queue_size,
             max_bytes: config.max_queue_bytes,
@@ -139,6 +256,8 @@ impl Pipeline {
             },
             wake: tokio::sync::Notify::new(),
             closed: AtomicBool::new(false),
+            buffered: config.use_batch,
+            threads: Mutex::new(Vec::new()),
             counters: Counters::default(),
         });
         let worker = worker::spawn(Arc::clone(&shared), config, sinks)?;
@@ -156,7 +275,12 @@ impl Pipeline {
 
 impl Shared {
     pub(crate) fn stats(&self) -> ExportStats {
+        // Spans in thread buffers are ended, and counted so, before they
+        // reach the queue.
+        let buffered = self.buffered_spans() as u64;
         let mut stats = self.counters.snapshot();
+        stats.ended += buffered;
+        stats.queued += buffered;
         let queue = self.lock();
         stats.queued_bytes = queue.bytes as u64;
         stats.peak_queued_bytes = queue.peak_bytes as u64;
@@ -169,7 +293,7 @@ impl SpanProcessor for Pipeline {
 
     fn on_end(&self, span: SpanData) {
         if span.span_context.is_sampled() {
-            self.shared.push(span);
+            self.shared.enqueue_one(SpanRecord::from_span_data(span));
         }
     }
 

@@ -1,7 +1,7 @@
 //! The export worker: one thread, one current-thread tokio runtime, a few
 //! export requests in flight at a time.
 
-use super::{Queued, Shared};
+use super::{Batch, Shared};
 use crate::console::Console;
 use crate::diagnostics::RateLimited;
 use crate::export::{OtlpExporter, PreparedOtlp};
@@ -36,6 +36,9 @@ pub(crate) struct WorkerConfig {
 pub(crate) struct Sinks {
     pub(crate) otlp: Option<PreparedOtlp>,
     pub(crate) console: Option<Console>,
+    /// Unit tests' sink: every exported span, kept.
+    #[cfg(test)]
+    pub(crate) collect: Option<Arc<Mutex<Vec<SpanData>>>>,
 }
 
 enum Command {
@@ -134,8 +137,10 @@ struct Worker {
     config: WorkerConfig,
     otlp: Option<Arc<OtlpExporter>>,
     console: Option<Console>,
-    /// Spans taken off the shared queue, not yet sent.
-    staging: VecDeque<Queued>,
+    #[cfg(test)]
+    collect: Option<Arc<Mutex<Vec<SpanData>>>>,
+    /// Batches taken off the shared queue, not yet sent.
+    staging: VecDeque<Batch>,
     in_flight: JoinSet<Result<(), String>>,
     in_flight_sizes: HashMap<Id, u64>,
     /// Whether everything since the last flush reply was delivered.
@@ -151,6 +156,8 @@ async fn run(
     let mut worker = Worker {
         otlp: sinks.otlp.map(|prepared| Arc::new(prepared.start())),
         console: sinks.console,
+        #[cfg(test)]
+        collect: sinks.collect,
         shared,
         config,
         staging: VecDeque::new(),
@@ -220,6 +227,9 @@ impl Worker {
     /// Starts exports for full batches, or for everything when `draining`.
     /// Leftovers of an earlier take go out even as a partial batch.
     fn dispatch(&mut self, draining: bool) {
+        if draining {
+            self.shared.collect_threads();
+        }
         let batch_size = self.config.max_export_batch_size;
         while self.in_flight.len() < self.config.max_concurrent_exports {
             if self.staging.is_empty() {
@@ -229,23 +239,35 @@ impl Worker {
                 }
                 self.shared.swap_out(&mut self.staging);
             }
-            let n = batch_size.min(self.staging.len());
+            let mut batch = Vec::with_capacity(batch_size.min(1024));
             let mut bytes = 0;
-            let batch = self
-                .staging
-                .drain(..n)
-                .map(|(span, size)| {
+            while batch.len() < batch_size {
+                let Some(front) = self.staging.front_mut() else {
+                    break;
+                };
+                let take = (batch_size - batch.len()).min(front.len());
+                for (span, size) in front.drain(..take) {
                     bytes += size;
-                    span
-                })
-                .collect();
-            self.shared.release(n, bytes);
+                    batch.push(span.into_span_data());
+                }
+                if front.is_empty() {
+                    self.staging.pop_front();
+                }
+            }
+            self.shared.release(batch.len(), bytes);
             self.send(batch);
         }
     }
 
     fn send(&mut self, batch: Vec<SpanData>) {
         let n = batch.len() as u64;
+        #[cfg(test)]
+        if let Some(collect) = &self.collect {
+            collect
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend(batch.iter().cloned());
+        }
         if let Some(console) = &mut self.console {
             console.print(&batch);
         }
@@ -303,11 +325,11 @@ impl Worker {
             }
         }
         // Whatever the worker had taken, then whatever is still queued.
-        let mut left = self.staging.len() as u64;
-        let mut bytes: usize = self.staging.drain(..).map(|(_, size)| size).sum();
+        let (mut left, mut bytes) = discard(&mut self.staging);
         self.shared.swap_out(&mut self.staging);
-        left += self.staging.len() as u64;
-        bytes += self.staging.drain(..).map(|(_, size)| size).sum::<usize>();
+        let (queued, queued_bytes) = discard(&mut self.staging);
+        left += queued;
+        bytes += queued_bytes;
         self.shared.release(left as usize, bytes);
         abandoned += left;
         Counters::add(&self.shared.counters.dropped, abandoned);
@@ -325,4 +347,14 @@ impl Worker {
             console.finish();
         }
     }
+}
+
+/// Empties `batches`; returns the spans and bytes that were in them.
+fn discard(batches: &mut VecDeque<Batch>) -> (u64, usize) {
+    batches
+        .drain(..)
+        .flatten()
+        .fold((0, 0), |(spans, bytes), (_, size)| {
+            (spans + 1, bytes + size)
+        })
 }

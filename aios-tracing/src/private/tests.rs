@@ -2,39 +2,21 @@
 
 /// A collecting SDK for this crate's unit tests of the macros.
 pub(crate) mod testing {
+    use crate::pipeline::{Pipeline, Sinks, WorkerConfig};
     use crate::registry;
-    use opentelemetry::trace::TracerProvider as _;
-    use opentelemetry::{Context, Value};
-    use opentelemetry_sdk::error::OTelSdkResult;
-    use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanData, SpanProcessor};
+    use opentelemetry::Value;
+    use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanData};
     use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
     use std::time::Duration;
-
-    #[derive(Debug, Default, Clone)]
-    struct Collect(Arc<Mutex<Vec<SpanData>>>);
-
-    impl SpanProcessor for Collect {
-        fn on_start(&self, _: &mut opentelemetry_sdk::trace::Span, _: &Context) {}
-        fn on_end(&self, span: SpanData) {
-            self.0
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(span);
-        }
-        fn force_flush(&self) -> OTelSdkResult {
-            Ok(())
-        }
-        fn shutdown_with_timeout(&self, _: Duration) -> OTelSdkResult {
-            Ok(())
-        }
-    }
 
     /// Tests share the process-wide registry, so they take turns.
     static TURN: Mutex<()> = Mutex::new(());
 
-    /// An installed SDK collecting ended spans; uninstalled on drop.
+    /// An installed SDK (the real pipeline) collecting exported spans;
+    /// uninstalled on drop.
     pub(crate) struct Installed {
-        spans: Collect,
+        spans: Arc<Mutex<Vec<SpanData>>>,
+        provider: SdkTracerProvider,
         generation: u64,
         _turn: MutexGuard<'static, ()>,
     }
@@ -46,16 +28,36 @@ pub(crate) mod testing {
             _ => None,
         };
         let turn = TURN.lock().unwrap_or_else(PoisonError::into_inner);
-        let spans = Collect::default();
+        let spans = Arc::new(Mutex::new(Vec::new()));
+        let config = WorkerConfig {
+            use_batch: true,
+            max_queue_size: 1 << 20,
+            max_queue_bytes: 1 << 30,
+            max_export_batch_size: 512,
+            scheduled_delay: Duration::from_secs(5),
+            max_concurrent_exports: 1,
+            max_attribute_value_length: usize::MAX,
+        };
+        let sinks = Sinks {
+            collect: Some(Arc::clone(&spans)),
+            ..Sinks::default()
+        };
+        let pipeline = Pipeline::start(config, sinks).expect("pipeline");
+        let shared = pipeline.stats_source();
         let provider = SdkTracerProvider::builder()
-            .with_span_processor(spans.clone())
+            .with_span_processor(pipeline)
             .with_sampler(sampler)
             .build();
-        let tracer = provider.tracer("default");
         // The ratio the fast path decides with, matching the sampler.
-        let generation = registry::install(provider, tracer, sampler_ratio.unwrap_or(1.0));
+        let generation = registry::install(registry::Install {
+            provider: provider.clone(),
+            default_scope: registry::intern_scope("default", ""),
+            pipeline: shared,
+            ratio: sampler_ratio.unwrap_or(1.0),
+        });
         Installed {
             spans,
+            provider,
             generation,
             _turn: turn,
         }
@@ -69,13 +71,15 @@ pub(crate) mod testing {
     impl Drop for Installed {
         fn drop(&mut self) {
             registry::uninstall(self.generation);
+            let _ = self.provider.shutdown();
         }
     }
 
     impl Installed {
+        /// Every span ended so far, once exported.
         pub(crate) fn spans(&self) -> Vec<SpanData> {
+            self.provider.force_flush().expect("flush");
             self.spans
-                .0
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .clone()

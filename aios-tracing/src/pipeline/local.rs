@@ -1,0 +1,97 @@
+//! Per-thread batches between `span.end()` and the shared queue.
+//!
+//! An ended span is moved into its thread's buffer, under a lock no other
+//! thread takes except the worker now and then; only every [`LOCAL_BATCH`]
+//! spans (fewer for a small queue, or when they are large) does the thread
+//! touch the shared queue (its lock, its bounds, the worker's wake-up). Nothing waits in a buffer for long: the worker empties
+//! every buffer on its timer, on a flush and at shutdown, and a thread that
+//! exits hands its buffer over as it goes.
+
+use super::Queued;
+use super::Shared;
+use crate::record::SpanRecord;
+use crate::registry;
+use std::cell::RefCell;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+/// Spans a thread gathers, at most, before moving them to the shared queue.
+pub(super) const LOCAL_BATCH: usize = 64;
+
+/// How much of the queue's bounds one thread's buffer may hold: the
+/// buffers sit outside the queue, so they are kept small next to it.
+pub(super) fn local_limits(max_spans: usize, max_bytes: usize) -> (usize, usize) {
+    let spans = (max_spans / 16).clamp(1, LOCAL_BATCH);
+    let bytes = (max_bytes / 16).clamp(1, 256 * 1024);
+    (spans, bytes)
+}
+
+/// One thread's ended spans, not yet in the shared queue.
+#[derive(Debug, Default)]
+pub(super) struct ThreadBuffer {
+    spans: Mutex<LocalSpans>,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct LocalSpans {
+    pub(super) spans: Vec<Queued>,
+    pub(super) bytes: usize,
+}
+
+impl ThreadBuffer {
+    pub(super) fn lock(&self) -> MutexGuard<'_, LocalSpans> {
+        self.spans.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// This thread's buffer for the SDK generation it last ended a span for.
+struct Local {
+    generation: u64,
+    shared: Arc<Shared>,
+    buffer: Arc<ThreadBuffer>,
+}
+
+impl Drop for Local {
+    /// The thread exits (or its spans now go to a newer SDK): what it still
+    /// holds goes to the shared queue.
+    fn drop(&mut self) {
+        self.shared.hand_over(&self.buffer);
+    }
+}
+
+thread_local! {
+    static LOCAL: RefCell<Option<Local>> = const { RefCell::new(None) };
+}
+
+/// Queues the ended span in `slot` (taking it) for the pipeline of SDK
+/// `generation`. A span whose SDK is gone is discarded, as the SDK's own
+/// spans are.
+#[inline]
+pub(crate) fn submit(generation: u64, slot: &mut Option<SpanRecord>) {
+    // No thread-local (the thread is exiting) or it is busy (a span ended
+    // from inside this very call): go straight to the shared queue.
+    let _ = LOCAL.try_with(|local| {
+        if let Ok(mut local) = local.try_borrow_mut() {
+            push_local(&mut local, generation, slot);
+        }
+    });
+    if let Some(record) = slot.take() {
+        if let Some(shared) = registry::pipeline(generation) {
+            shared.enqueue_one(record);
+        }
+    }
+}
+
+#[inline]
+fn push_local(local: &mut Option<Local>, generation: u64, slot: &mut Option<SpanRecord>) {
+    if local.as_ref().map(|l| l.generation) != Some(generation) {
+        // Dropping the old `Local` hands its spans over to their own SDK.
+        *local = registry::pipeline(generation).map(|shared| Local {
+            generation,
+            buffer: shared.register_thread(),
+            shared,
+        });
+    }
+    if let Some(local) = local {
+        local.shared.push_local(&local.buffer, slot);
+    }
+}

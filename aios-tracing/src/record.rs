@@ -1,0 +1,302 @@
+//! The span this crate records into (for `#[trace]`, `span!`,
+//! [`Span::builder`](crate::Span::builder) and the integrations) in place
+//! of the SDK's.
+//!
+//! The SDK's span allocates its attribute list on the application thread,
+//! hands the export thread a `SpanData` to free there (so the two threads
+//! fight over the allocator's arena lock), and clones its tracer per span.
+//! Here a live span keeps a few attributes inline, and at its end the whole
+//! record is moved into its thread's batch ([`pipeline::local`]): per span,
+//! nothing is allocated on one thread and freed on another. It still lives
+//! in an OpenTelemetry [`Context`], so code using the plain OpenTelemetry
+//! API sees it as the current span and can annotate it.
+//!
+//! [`pipeline::local`]: crate::pipeline
+
+use crate::{clock, pipeline};
+use opentelemetry::trace::{
+    Event, Link, SpanContext, SpanId, SpanKind, Status, TraceContextExt as _, TraceFlags, TraceId,
+    TraceState,
+};
+use opentelemetry::{Context, InstrumentationScope, KeyValue};
+use opentelemetry_sdk::trace::{
+    IdGenerator as _, RandomIdGenerator, SpanData, SpanEvents, SpanLinks,
+};
+use smallvec::SmallVec;
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+/// The SDK's default span limits (`SpanLimits::default()`), kept here.
+const MAX_ATTRIBUTES: usize = 128;
+const MAX_EVENTS: usize = 128;
+const MAX_LINKS: usize = 128;
+const MAX_ATTRIBUTES_PER_ITEM: usize = 128;
+
+/// Room for this many attributes before the list moves to the heap.
+pub(crate) type Attributes = SmallVec<[KeyValue; 4]>;
+
+/// A span's data from start to export.
+#[derive(Debug)]
+pub(crate) struct SpanRecord {
+    pub(crate) span_context: SpanContext,
+    pub(crate) parent_span_id: SpanId,
+    pub(crate) parent_is_remote: bool,
+    pub(crate) kind: SpanKind,
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) start: SystemTime,
+    pub(crate) end: SystemTime,
+    pub(crate) attributes: Attributes,
+    pub(crate) dropped_attributes: u32,
+    pub(crate) events: Vec<Event>,
+    pub(crate) dropped_events: u32,
+    pub(crate) links: Vec<Link>,
+    pub(crate) dropped_links: u32,
+    pub(crate) status: Status,
+    pub(crate) scope: Scope,
+}
+
+/// Where a span's instrumentation scope lives: interned for our spans
+/// (nothing to copy per span), owned for those the SDK built.
+#[derive(Debug)]
+pub(crate) enum Scope {
+    Interned(&'static InstrumentationScope),
+    Owned(Box<InstrumentationScope>),
+}
+
+impl SpanRecord {
+    /// What the exporters take. Runs on the export thread.
+    pub(crate) fn into_span_data(self) -> SpanData {
+        let mut events = SpanEvents::default();
+        events.events = self.events;
+        events.dropped_count = self.dropped_events;
+        let mut links = SpanLinks::default();
+        links.links = self.links;
+        links.dropped_count = self.dropped_links;
+        SpanData {
+            span_context: self.span_context,
+            parent_span_id: self.parent_span_id,
+            parent_span_is_remote: self.parent_is_remote,
+            span_kind: self.kind,
+            name: self.name,
+            start_time: self.start,
+            end_time: self.end,
+            attributes: self.attributes.into_vec(),
+            dropped_attributes_count: self.dropped_attributes,
+            events,
+            links,
+            status: self.status,
+            instrumentation_scope: match self.scope {
+                Scope::Interned(scope) => scope.clone(),
+                Scope::Owned(scope) => *scope,
+            },
+        }
+    }
+
+    /// A span the SDK itself built (a `tracing` bridge span, or one from
+    /// [`TracingSdk::tracer`](crate::TracingSdk::tracer)).
+    pub(crate) fn from_span_data(span: SpanData) -> SpanRecord {
+        SpanRecord {
+            span_context: span.span_context,
+            parent_span_id: span.parent_span_id,
+            parent_is_remote: span.parent_span_is_remote,
+            kind: span.span_kind,
+            name: span.name,
+            start: span.start_time,
+            end: span.end_time,
+            attributes: SmallVec::from_vec(span.attributes),
+            dropped_attributes: span.dropped_attributes_count,
+            events: span.events.events,
+            dropped_events: span.events.dropped_count,
+            links: span.links.links,
+            dropped_links: span.links.dropped_count,
+            status: span.status,
+            scope: Scope::Owned(Box::new(span.instrumentation_scope)),
+        }
+    }
+}
+
+/// What a sampled span starts with, besides its parent.
+pub(crate) struct Start {
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) kind: SpanKind,
+    pub(crate) scope: &'static InstrumentationScope,
+    pub(crate) attributes: Attributes,
+    pub(crate) links: Vec<Link>,
+    /// The SDK generation whose pipeline the span goes to.
+    pub(crate) generation: u64,
+}
+
+/// Starts a sampled span as a child of `parent`; returns the context
+/// carrying it. `trace_id` is the id the sampler drew for a new root.
+pub(crate) fn start(parent: &Context, trace_id: Option<TraceId>, start: Start) -> Context {
+    let ids = RandomIdGenerator::default();
+    let parent_span = parent.span();
+    let parent_sc = parent_span.span_context();
+    let (trace_id, parent_span_id, parent_is_remote, trace_state) = if parent_sc.is_valid() {
+        let sc = parent_sc;
+        (
+            sc.trace_id(),
+            sc.span_id(),
+            sc.is_remote(),
+            sc.trace_state().clone(),
+        )
+    } else {
+        let trace_id = trace_id.unwrap_or_else(|| ids.new_trace_id());
+        (trace_id, SpanId::INVALID, false, TraceState::NONE)
+    };
+    let span_context = SpanContext::new(
+        trace_id,
+        ids.new_span_id(),
+        TraceFlags::SAMPLED,
+        false,
+        trace_state,
+    );
+    let Start {
+        name,
+        kind,
+        scope,
+        mut attributes,
+        mut links,
+        generation,
+    } = start;
+    let dropped_attributes = attributes.len().saturating_sub(MAX_ATTRIBUTES) as u32;
+    attributes.truncate(MAX_ATTRIBUTES);
+    let dropped_links = links.len().saturating_sub(MAX_LINKS) as u32;
+    links.truncate(MAX_LINKS);
+    for link in &mut links {
+        link.dropped_attributes_count += cap(&mut link.attributes);
+    }
+    let now = clock::now();
+    let record = SpanRecord {
+        span_context: span_context.clone(),
+        parent_span_id,
+        parent_is_remote,
+        kind,
+        name,
+        start: now,
+        end: now,
+        attributes,
+        dropped_attributes,
+        events: Vec::new(),
+        dropped_events: 0,
+        links,
+        dropped_links,
+        status: Status::Unset,
+        scope: Scope::Interned(scope),
+    };
+    parent.with_span(RecordingSpan {
+        span_context,
+        generation,
+        data: Some(record),
+    })
+}
+
+/// Truncates an event's or link's attributes to the limit; returns how
+/// many were dropped.
+fn cap(attributes: &mut Vec<KeyValue>) -> u32 {
+    let dropped = attributes.len().saturating_sub(MAX_ATTRIBUTES_PER_ITEM);
+    attributes.truncate(MAX_ATTRIBUTES_PER_ITEM);
+    dropped as u32
+}
+
+/// A live span, as the OpenTelemetry API sees it. Ends (and is queued for
+/// export) on `end` or, failing that, when dropped.
+#[derive(Debug)]
+pub(crate) struct RecordingSpan {
+    span_context: SpanContext,
+    generation: u64,
+    /// `None` once ended.
+    data: Option<SpanRecord>,
+}
+
+impl opentelemetry::trace::Span for RecordingSpan {
+    fn add_event_with_timestamp<T>(
+        &mut self,
+        name: T,
+        timestamp: SystemTime,
+        mut attributes: Vec<KeyValue>,
+    ) where
+        T: Into<Cow<'static, str>>,
+    {
+        if let Some(data) = &mut self.data {
+            if data.events.len() < MAX_EVENTS {
+                let dropped = cap(&mut attributes);
+                data.events
+                    .push(Event::new(name, timestamp, attributes, dropped));
+            } else {
+                data.dropped_events += 1;
+            }
+        }
+    }
+
+    fn span_context(&self) -> &SpanContext {
+        &self.span_context
+    }
+
+    fn is_recording(&self) -> bool {
+        self.data.is_some()
+    }
+
+    fn set_attribute(&mut self, attribute: KeyValue) {
+        if let Some(data) = &mut self.data {
+            if data.attributes.len() < MAX_ATTRIBUTES {
+                data.attributes.push(attribute);
+            } else {
+                data.dropped_attributes += 1;
+            }
+        }
+    }
+
+    fn set_status(&mut self, status: Status) {
+        if let Some(data) = &mut self.data {
+            // Unset < Error < Ok: an Ok status is final.
+            if status > data.status {
+                data.status = status;
+            }
+        }
+    }
+
+    fn update_name<T>(&mut self, new_name: T)
+    where
+        T: Into<Cow<'static, str>>,
+    {
+        if let Some(data) = &mut self.data {
+            data.name = new_name.into();
+        }
+    }
+
+    fn add_link(&mut self, span_context: SpanContext, mut attributes: Vec<KeyValue>) {
+        if let Some(data) = &mut self.data {
+            if data.links.len() < MAX_LINKS {
+                let dropped = cap(&mut attributes);
+                data.links
+                    .push(Link::new(span_context, attributes, dropped));
+            } else {
+                data.dropped_links += 1;
+            }
+        }
+    }
+
+    fn end(&mut self) {
+        if self.data.is_some() {
+            self.end_with_timestamp(clock::now());
+        }
+    }
+
+    fn end_with_timestamp(&mut self, timestamp: SystemTime) {
+        if let Some(record) = &mut self.data {
+            // Clocks are re-anchored now and then; a span never ends
+            // before it started.
+            record.end = timestamp.max(record.start);
+            // Passed by reference down to where it is stored: the record
+            // is large, and each move would be a copy.
+            pipeline::submit(self.generation, &mut self.data);
+        }
+    }
+}
+
+impl Drop for RecordingSpan {
+    fn drop(&mut self) {
+        opentelemetry::trace::Span::end(self);
+    }
+}
