@@ -18,7 +18,6 @@ use crate::record;
 use crate::sampling::{self, Decision};
 use crate::span::without_sdk;
 use crate::{exception, registry};
-use opentelemetry::trace::TraceContextExt as _;
 use opentelemetry::{Context, InstrumentationScope};
 use std::any::Any;
 use std::fmt;
@@ -81,8 +80,9 @@ impl CallSite {
         }
         // Decided first: an unsampled span costs a context clone, not a span.
         let trace_id = match sampling::decide(&parent, registry::sampling_ratio()) {
-            Decision::Skip(cx) => return Span::from_context(cx),
             Decision::Record(trace_id) => trace_id,
+            Decision::Inherit => return Span::inherited(parent, true),
+            Decision::Unsampled(cx) => return Span::from_context(cx),
         };
         let scope = *self
             .scope
@@ -106,13 +106,6 @@ pub fn span_name(name: impl Into<Cow<'static, str>>) -> Cow<'static, str> {
 
 // ---------------------------------------------------------------------------
 // Attributes
-
-/// Sets the attributes that have a value (`None` options are skipped).
-pub fn set_attributes<const N: usize>(span: &Span, attributes: [Option<KeyValue>; N]) {
-    span.context()
-        .span()
-        .set_attributes(attributes.into_iter().flatten());
-}
 
 /// One attribute from a borrowed value.
 pub fn attr<V: TraceValue + ?Sized>(key: &'static str, value: &V) -> Option<KeyValue> {
@@ -273,7 +266,7 @@ impl<T: ?Sized> fmt::Debug for DebugValue<'_, T> {
 /// Runs `f` with the span current. A panic is recorded on the span, which
 /// is ended, and then resumed with its original payload.
 pub fn run<R, F: FnOnce() -> R>(span: &Span, f: F) -> R {
-    let attached = span.context().clone().attach();
+    let attached = span.needs_attach().then(|| span.context().clone().attach());
     let result = panic::catch_unwind(AssertUnwindSafe(f));
     drop(attached);
     match result {
@@ -302,7 +295,7 @@ pub fn call<R, F: FnOnce() -> R>(f: F) -> R {
 
 /// Records a panic on `span` and ends it.
 pub(crate) fn panicked(span: &Span, payload: &(dyn Any + Send)) {
-    exception::record_panic(&span.context().span(), Some(payload));
+    exception::record_panic(&span.span_ref(), Some(payload));
     span.end();
 }
 
@@ -394,7 +387,7 @@ impl<T: ?Sized> OutcomeOther for &Outcome<'_, T> {
 
 /// The message is only formatted when the span records.
 fn record_error<E>(span: &Span, message: impl FnOnce() -> String) {
-    let span = span.context().span();
+    let span = span.span_ref();
     if span.is_recording() {
         // No stack trace: by the time an `Err` is returned, the stack no
         // longer shows where it arose.

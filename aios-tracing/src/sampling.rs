@@ -19,8 +19,13 @@ use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator};
 pub(crate) enum Decision {
     /// Record it; a new root takes this trace id if there is one.
     Record(Option<TraceId>),
-    /// Don't build anything: this context is the span.
-    Skip(Context),
+    /// Don't record it, and build nothing: the parent's context already
+    /// says "not sampled" (or telemetry is suppressed), so the span is
+    /// that context itself.
+    Inherit,
+    /// Don't record it: a new root, not sampled, with fresh ids so
+    /// downstream services see "not sampled" too.
+    Unsampled(Context),
 }
 
 /// `TraceIdRatioBased`'s rule, as the SDK computes it, so both agree.
@@ -33,7 +38,7 @@ fn ratio_samples(trace_id: TraceId, ratio: f64) -> bool {
 /// Decides for a child of `parent` under `ParentBased(TraceIdRatioBased(ratio))`.
 pub(crate) fn decide(parent: &Context, ratio: f64) -> Decision {
     if parent.is_telemetry_suppressed() {
-        return Decision::Skip(parent.clone());
+        return Decision::Inherit;
     }
     let span = parent.span();
     let sc = span.span_context();
@@ -41,7 +46,7 @@ pub(crate) fn decide(parent: &Context, ratio: f64) -> Decision {
         return if sc.is_sampled() {
             Decision::Record(None)
         } else {
-            Decision::Skip(parent.clone())
+            Decision::Inherit
         };
     }
     if ratio >= 1.0 {
@@ -59,7 +64,7 @@ pub(crate) fn decide(parent: &Context, ratio: f64) -> Decision {
         false,
         TraceState::NONE,
     );
-    Decision::Skip(parent.with_remote_span_context(unsampled))
+    Decision::Unsampled(parent.with_remote_span_context(unsampled))
 }
 
 #[cfg(test)]
@@ -92,13 +97,13 @@ mod tests {
             TraceState::NONE,
         );
         let parent = Context::new().with_remote_span_context(parent_sc);
-        assert!(matches!(decide(&parent, 1.0), Decision::Skip(_)));
+        assert!(matches!(decide(&parent, 1.0), Decision::Inherit));
         match decide(&Context::new(), 0.0) {
-            Decision::Skip(cx) => {
+            Decision::Unsampled(cx) => {
                 let sc = cx.span().span_context().clone();
                 assert!(sc.is_valid() && !sc.is_sampled());
             }
-            Decision::Record(_) => panic!("ratio 0 never samples a root"),
+            _ => panic!("ratio 0 never samples a root"),
         }
         assert!(matches!(
             decide(&Context::new(), 1.0),

@@ -25,7 +25,16 @@ use std::fmt;
 #[derive(Clone)]
 pub struct Span {
     cx: Context,
+    /// The handle is its parent's context, reused for a span that is not
+    /// recorded: it must neither annotate nor end that parent.
+    inherited: bool,
+    /// `cx` was the thread's current context when the span started, so
+    /// running code "in" the span right away needs no attach.
+    current: bool,
 }
+
+/// The context of no span, for handles that must not reach their context's span.
+static NO_SPAN: std::sync::LazyLock<Context> = std::sync::LazyLock::new(Context::new);
 
 impl fmt::Debug for Span {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -46,19 +55,37 @@ impl Span {
 
     /// The span current on this thread (a no-op span when there is none).
     pub fn current() -> Span {
-        Span {
-            cx: Context::current(),
-        }
+        Span::from_context(Context::current())
     }
 
     /// A span that records nothing, for code paths that need a `Span` value.
     pub fn none() -> Span {
-        Span { cx: Context::new() }
+        Span::from_context(Context::new())
     }
 
     /// Wraps a context; its active span is the one this handle refers to.
     pub fn from_context(cx: Context) -> Span {
-        Span { cx }
+        Span {
+            cx,
+            inherited: false,
+            current: false,
+        }
+    }
+
+    /// A span that is not recorded and reuses its parent's context `cx`;
+    /// `current`: `cx` is the thread's current context.
+    pub(crate) fn inherited(cx: Context, current: bool) -> Span {
+        Span {
+            cx,
+            inherited: true,
+            current,
+        }
+    }
+
+    /// Whether running code in this span needs its context attached (it
+    /// is not already the thread's current one).
+    pub(crate) fn needs_attach(&self) -> bool {
+        !self.current
     }
 
     /// The context carrying this span: pass it to other tasks, or use it as
@@ -67,13 +94,19 @@ impl Span {
         &self.cx
     }
 
-    fn span_ref(&self) -> SpanRef<'_> {
-        self.cx.span()
+    /// The span to annotate or end: none for an inherited handle.
+    pub(crate) fn span_ref(&self) -> SpanRef<'_> {
+        if self.inherited {
+            NO_SPAN.span()
+        } else {
+            self.cx.span()
+        }
     }
 
-    /// Trace id, span id, flags and trace state.
+    /// Trace id, span id, flags and trace state (an unsampled span that
+    /// reuses its parent's context reports the parent's).
     pub fn span_context(&self) -> SpanContext {
-        self.span_ref().span_context().clone()
+        self.cx.span().span_context().clone()
     }
 
     /// `false` for spans that were not sampled (or after `end`): recording
@@ -199,7 +232,11 @@ impl Span {
 
     /// Ends the span now.
     pub fn end(&self) {
-        self.span_ref().end_with_timestamp(crate::clock::now());
+        let span = self.span_ref();
+        // Only sampled spans record: the others need no end time.
+        if span.span_context().is_sampled() {
+            span.end_with_timestamp(crate::clock::now());
+        }
     }
 }
 
@@ -218,7 +255,7 @@ impl Span {
 pub struct SpanGuard {
     span: Span,
     record_panics: bool,
-    _attached: ContextGuard,
+    _attached: Option<ContextGuard>,
 }
 
 impl fmt::Debug for SpanGuard {
@@ -289,6 +326,7 @@ impl fmt::Debug for SpanBuilder {
 }
 
 impl SpanBuilder {
+    #[inline(always)]
     pub(crate) fn new(
         name: Cow<'static, str>,
         target: Option<(u64, &'static InstrumentationScope)>,
@@ -305,18 +343,21 @@ impl SpanBuilder {
     }
 
     /// Span kind (default `Internal`).
+    #[inline(always)]
     pub fn kind(mut self, kind: SpanKind) -> Self {
         self.kind = kind;
         self
     }
 
     /// Adds one attribute.
+    #[inline(always)]
     pub fn attribute(mut self, key: impl Into<Key>, value: impl Into<Value>) -> Self {
         self.attributes.push(KeyValue::new(key, value));
         self
     }
 
     /// Adds attributes.
+    #[inline(always)]
     pub fn attributes<I>(mut self, attributes: I) -> Self
     where
         I: IntoIterator,
@@ -328,12 +369,14 @@ impl SpanBuilder {
     }
 
     /// Adds a link (see [`link_current_span`](crate::link_current_span)).
+    #[inline]
     pub fn link(mut self, link: Link) -> Self {
         self.links.push(link);
         self
     }
 
     /// Adds links; `None`s are skipped, so `link_current_span()` fits directly.
+    #[inline]
     pub fn links(mut self, links: impl IntoIterator<Item = impl Into<Option<Link>>>) -> Self {
         self.links.extend(links.into_iter().filter_map(Into::into));
         self
@@ -341,35 +384,39 @@ impl SpanBuilder {
 
     /// Parent context (default: the current one). Pass an extracted
     /// context to continue a remote trace.
+    #[inline]
     pub fn parent(mut self, parent: &Context) -> Self {
         self.parent = Some(parent.clone());
         self
     }
 
     /// Start a new trace, ignoring the current span.
+    #[inline]
     pub fn root(mut self) -> Self {
         self.parent = Some(Context::new());
         self
     }
 
     /// Whether a [`SpanGuard`] records a panic unwinding through it (default `true`).
+    #[inline]
     pub fn record_exceptions(mut self, record: bool) -> Self {
         self.record_panics = record;
         self
     }
 
     /// Starts the span without making it current; you end it.
+    #[inline(always)]
     pub fn start(self) -> Span {
+        let current = self.parent.is_none();
         let parent = self.parent.unwrap_or_else(Context::current);
         let target = self.target.or_else(registry::default_scope);
         let Some((generation, scope)) = target.filter(|&(generation, _)| generation != 0) else {
-            return Span {
-                cx: without_sdk(parent),
-            };
+            return Span::from_context(without_sdk(parent));
         };
         let trace_id = match sampling::decide(&parent, registry::sampling_ratio()) {
-            Decision::Skip(cx) => return Span { cx },
             Decision::Record(trace_id) => trace_id,
+            Decision::Inherit => return Span::inherited(parent, current),
+            Decision::Unsampled(cx) => return Span::from_context(cx),
         };
         let start = record::Start {
             name: self.name,
@@ -379,16 +426,15 @@ impl SpanBuilder {
             links: self.links,
             generation,
         };
-        Span {
-            cx: record::start(&parent, trace_id, start),
-        }
+        Span::from_context(record::start(&parent, trace_id, start))
     }
 
     /// Starts the span and makes it current until the guard drops.
+    #[inline(always)]
     pub fn entered(self) -> SpanGuard {
         let record_panics = self.record_panics;
         let span = self.start();
-        let attached = span.cx.clone().attach();
+        let attached = span.needs_attach().then(|| span.cx.clone().attach());
         SpanGuard {
             span,
             record_panics,
@@ -397,6 +443,7 @@ impl SpanBuilder {
     }
 
     /// Runs `f` inside the span and ends it; a panic in `f` is recorded.
+    #[inline]
     pub fn in_scope<R>(self, f: impl FnOnce(&Span) -> R) -> R {
         let guard = self.entered();
         f(&guard.span)

@@ -94,3 +94,61 @@ fn past_the_byte_bound_dropped_equals_what_the_receiver_missed() {
     );
     assert_eq!(stats.exported, rx.span_count() as u64);
 }
+
+/// Spans wait in their thread's buffer for at most the worker's timer:
+/// a thread that ended a few spans and then idles (it neither exits nor
+/// ends more) still gets them exported, without a flush.
+#[test]
+fn an_idle_threads_buffered_spans_go_out_on_the_timer() {
+    let _serial = serial();
+    let rx = OtlpReceiver::start(Transport::Http).unwrap();
+    let sdk = builder_for(&rx, Protocol::HttpProtobuf).init().unwrap();
+    let (release, parked) = std::sync::mpsc::channel::<()>();
+    let idle = std::thread::spawn(move || {
+        for _ in 0..5 {
+            Span::builder("idle-thread").start().end();
+        }
+        // Parked, alive, until the test is done.
+        let _ = parked.recv();
+    });
+    // Ended counts the buffered spans at once.
+    let deadline = std::time::Instant::now() + WAIT;
+    while sdk.stats().ended < 5 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(sdk.stats().ended, 5);
+    // The timer is 100 ms (`builder_for`); no flush is called.
+    let spans = rx.wait_for_spans(5, WAIT);
+    assert_eq!(spans.by_name("idle-thread").len(), 5);
+    release.send(()).unwrap();
+    idle.join().unwrap();
+    sdk.shutdown().unwrap();
+}
+
+/// `force_flush` reaches spans buffered by other, still running threads.
+#[test]
+fn force_flush_collects_other_threads_buffers() {
+    let _serial = serial();
+    let rx = OtlpReceiver::start(Transport::Grpc).unwrap();
+    let sdk = builder_for(&rx, Protocol::Grpc)
+        .scheduled_delay(std::time::Duration::from_secs(3600))
+        .init()
+        .unwrap();
+    let (ended, wait_ended) = std::sync::mpsc::channel::<()>();
+    let (release, parked) = std::sync::mpsc::channel::<()>();
+    let busy = std::thread::spawn(move || {
+        for _ in 0..7 {
+            Span::builder("other-thread").start().end();
+        }
+        ended.send(()).unwrap();
+        let _ = parked.recv();
+    });
+    wait_ended.recv().unwrap();
+    sdk.force_flush().unwrap();
+    assert_eq!(rx.spans().by_name("other-thread").len(), 7);
+    let stats = sdk.stats();
+    assert_eq!((stats.ended, stats.exported, stats.queued), (7, 7, 0));
+    release.send(()).unwrap();
+    busy.join().unwrap();
+    sdk.shutdown().unwrap();
+}

@@ -321,4 +321,34 @@ mod macros {
         plain(1);
         assert_eq!(second.spans().len(), 1);
     }
+
+    #[trace]
+    fn fails_while_suppressed() -> Result<(), Boom> {
+        Err(Boom)
+    }
+
+    /// A span not recorded because telemetry is suppressed reuses its
+    /// parent's context; it must neither end nor annotate that parent.
+    #[test]
+    fn a_suppressed_child_leaves_its_recording_parent_alone() {
+        let sdk = install(Sampler::AlwaysOn);
+        {
+            let outer = crate::Span::builder("outer").entered();
+            {
+                let _suppressed = opentelemetry::Context::enter_telemetry_suppressed_scope();
+                assert!(fails_while_suppressed().is_err());
+                assert!(
+                    crate::Span::builder("inner").entered().span_context() == outer.span_context()
+                );
+            }
+            assert!(outer.is_recording(), "the parent is still open");
+            outer.set_attribute("after", true);
+        }
+        let spans = sdk.spans();
+        assert_eq!(spans.len(), 1, "{spans:?}");
+        let outer = sdk.span("outer");
+        assert_eq!(outer.status, Status::Unset);
+        assert!(outer.events.is_empty());
+        assert_eq!(attr(&outer, "after"), Some(Value::Bool(true)));
+    }
 }

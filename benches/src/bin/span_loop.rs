@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Kinds: `trace` (`#[trace]` with two attributes), `guard`, `imperative`;
-//! add `unsampled` as a third argument for ratio 0.
+//! add `unsampled` as a third argument for ratio 0, and `child` as a
+//! fourth to make every span a child of a root span (one root per 1024).
 
 use aios_tracing::{trace, Span, TracingSdk};
 use std::time::Instant;
@@ -27,6 +28,7 @@ fn main() {
     } else {
         1.0
     };
+    let children = args.next().as_deref() == Some("child");
     let sdk = TracingSdk::builder("span-loop")
         .environment(std::iter::empty::<(String, String)>())
         .enable_otlp_exporter(false)
@@ -35,7 +37,12 @@ fn main() {
         .init()
         .expect("sdk");
     let start = Instant::now();
-    for _ in 0..n {
+    let mut root = None;
+    for i in 0..n {
+        if children && i % 1024 == 0 {
+            drop(root.take());
+            root = Some(Span::builder("root").entered());
+        }
         match kind.as_str() {
             "guard" => drop(
                 Span::builder("op")
@@ -51,6 +58,7 @@ fn main() {
             _ => op(),
         }
     }
+    drop(root);
     let elapsed = start.elapsed();
     sdk.shutdown().ok();
     let stats = sdk.stats();
