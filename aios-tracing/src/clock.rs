@@ -9,7 +9,13 @@
 //! can drift in that time, and clock adjustments show up within it.
 
 use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Once;
 use std::time::{Duration, SystemTime};
+
+/// Set once the counter is calibrated; until then [`now`] reads the
+/// system clock.
+static CALIBRATED: AtomicBool = AtomicBool::new(false);
 
 /// How long an anchor is used before the system clock is read again.
 const REANCHOR: Duration = Duration::from_millis(100);
@@ -21,6 +27,9 @@ thread_local! {
 /// The current wall-clock time.
 #[inline]
 pub(crate) fn now() -> SystemTime {
+    if !CALIBRATED.load(Ordering::Relaxed) {
+        return SystemTime::now();
+    }
     let counter = quanta::Instant::now();
     ANCHOR
         .try_with(|anchor| match anchor.get() {
@@ -43,18 +52,37 @@ fn reanchor(
     wall
 }
 
-/// Calibrates the counter (a few milliseconds, once per process), so the
-/// first span does not pay for it.
+/// Calibrates the counter, once per process, on a thread of its own:
+/// calibration takes from under a millisecond to (at worst) 200 ms, which
+/// neither `init` nor the first spans should wait for.
 pub(crate) fn warm_up() {
-    let _ = quanta::Instant::now();
+    static STARTED: Once = Once::new();
+    STARTED.call_once(|| {
+        let calibrate = || {
+            let _ = quanta::Instant::now();
+            CALIBRATED.store(true, Ordering::Relaxed);
+        };
+        // Without a thread, spans keep using the system clock.
+        let _ = std::thread::Builder::new()
+            .name("aios-tracing-clock".into())
+            .spawn(calibrate);
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn calibrated() {
+        warm_up();
+        while !CALIBRATED.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
     #[test]
     fn stays_within_a_millisecond_of_the_system_clock() {
+        calibrated();
         for _ in 0..1_000 {
             let before = SystemTime::now();
             let ours = now();
@@ -69,6 +97,7 @@ mod tests {
 
     #[test]
     fn never_goes_backwards_within_a_thread() {
+        calibrated();
         let mut last = now();
         for _ in 0..100_000 {
             let t = now();

@@ -47,12 +47,26 @@ pub(crate) struct SpanRecord {
     pub(crate) end: SystemTime,
     pub(crate) attributes: Attributes,
     pub(crate) dropped_attributes: u32,
+    /// Events, links and a status: most spans have none, and the record
+    /// is copied twice on its way to the queue, so they live apart.
+    pub(crate) extras: Option<Box<Extras>>,
+    pub(crate) scope: Scope,
+}
+
+/// The parts of a span most spans leave empty.
+#[derive(Debug, Default)]
+pub(crate) struct Extras {
     pub(crate) events: Vec<Event>,
     pub(crate) dropped_events: u32,
     pub(crate) links: Vec<Link>,
     pub(crate) dropped_links: u32,
     pub(crate) status: Status,
-    pub(crate) scope: Scope,
+}
+
+impl SpanRecord {
+    fn extras(&mut self) -> &mut Extras {
+        self.extras.get_or_insert_with(Box::default)
+    }
 }
 
 /// Where a span's instrumentation scope lives: interned for our spans
@@ -66,12 +80,13 @@ pub(crate) enum Scope {
 impl SpanRecord {
     /// What the exporters take. Runs on the export thread.
     pub(crate) fn into_span_data(self) -> SpanData {
+        let extras = self.extras.map(|extras| *extras).unwrap_or_default();
         let mut events = SpanEvents::default();
-        events.events = self.events;
-        events.dropped_count = self.dropped_events;
+        events.events = extras.events;
+        events.dropped_count = extras.dropped_events;
         let mut links = SpanLinks::default();
-        links.links = self.links;
-        links.dropped_count = self.dropped_links;
+        links.links = extras.links;
+        links.dropped_count = extras.dropped_links;
         SpanData {
             span_context: self.span_context,
             parent_span_id: self.parent_span_id,
@@ -84,7 +99,7 @@ impl SpanRecord {
             dropped_attributes_count: self.dropped_attributes,
             events,
             links,
-            status: self.status,
+            status: extras.status,
             instrumentation_scope: match self.scope {
                 Scope::Interned(scope) => scope.clone(),
                 Scope::Owned(scope) => *scope,
@@ -105,11 +120,13 @@ impl SpanRecord {
             end: span.end_time,
             attributes: SmallVec::from_vec(span.attributes),
             dropped_attributes: span.dropped_attributes_count,
-            events: span.events.events,
-            dropped_events: span.events.dropped_count,
-            links: span.links.links,
-            dropped_links: span.links.dropped_count,
-            status: span.status,
+            extras: Some(Box::new(Extras {
+                events: span.events.events,
+                dropped_events: span.events.dropped_count,
+                links: span.links.links,
+                dropped_links: span.links.dropped_count,
+                status: span.status,
+            })),
             scope: Scope::Owned(Box::new(span.instrumentation_scope)),
         }
     }
@@ -177,11 +194,13 @@ pub(crate) fn start(parent: &Context, trace_id: Option<TraceId>, start: Start) -
         end: now,
         attributes,
         dropped_attributes,
-        events: Vec::new(),
-        dropped_events: 0,
-        links,
-        dropped_links,
-        status: Status::Unset,
+        extras: (!links.is_empty() || dropped_links > 0).then(|| {
+            Box::new(Extras {
+                links,
+                dropped_links,
+                ..Extras::default()
+            })
+        }),
         scope: Scope::Interned(scope),
     };
     parent.with_span(RecordingSpan {
@@ -219,12 +238,14 @@ impl opentelemetry::trace::Span for RecordingSpan {
         T: Into<Cow<'static, str>>,
     {
         if let Some(data) = &mut self.data {
-            if data.events.len() < MAX_EVENTS {
+            let extras = data.extras();
+            if extras.events.len() < MAX_EVENTS {
                 let dropped = cap(&mut attributes);
-                data.events
+                extras
+                    .events
                     .push(Event::new(name, timestamp, attributes, dropped));
             } else {
-                data.dropped_events += 1;
+                extras.dropped_events += 1;
             }
         }
     }
@@ -250,8 +271,8 @@ impl opentelemetry::trace::Span for RecordingSpan {
     fn set_status(&mut self, status: Status) {
         if let Some(data) = &mut self.data {
             // Unset < Error < Ok: an Ok status is final.
-            if status > data.status {
-                data.status = status;
+            if status > Status::Unset && status > data.extras().status {
+                data.extras().status = status;
             }
         }
     }
@@ -267,12 +288,14 @@ impl opentelemetry::trace::Span for RecordingSpan {
 
     fn add_link(&mut self, span_context: SpanContext, mut attributes: Vec<KeyValue>) {
         if let Some(data) = &mut self.data {
-            if data.links.len() < MAX_LINKS {
+            let extras = data.extras();
+            if extras.links.len() < MAX_LINKS {
                 let dropped = cap(&mut attributes);
-                data.links
+                extras
+                    .links
                     .push(Link::new(span_context, attributes, dropped));
             } else {
-                data.dropped_links += 1;
+                extras.dropped_links += 1;
             }
         }
     }

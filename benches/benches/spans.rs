@@ -23,6 +23,13 @@
 //!   process grows by gigabytes; the spans still queued after `flush()` show
 //!   as "missing".
 //!
+//! `*_child` cases (raw SDK `span_child`, aios `trace_sync_child` and
+//! `guard_child`) make each span the child of a remote parent context,
+//! attached the way an inbound request's is, sampled or not as the run: a
+//! new parent every 1024 calls. Unsampled, that is the common case of a
+//! service (one root decision per request, many spans under it); the plain
+//! cases make every span a root, which decides afresh each time.
+//!
 //! Each case runs sampled (ratio 1.0) and unsampled (ratio 0.0). After every
 //! bench the pipeline is flushed and the spans produced / exported / dropped
 //! are printed, and a summary table (criterion's median) closes the run.
@@ -147,6 +154,43 @@ impl Runner {
     }
 }
 
+/// Calls under one parent, for the `*_child` benches.
+const CALLS_PER_PARENT: u64 = 1024;
+
+/// Times `iters` calls of `f`, each the child of a remote parent context
+/// (sampled or not, as the run): a new one every [`CALLS_PER_PARENT`]
+/// calls, attached the way an inbound request's context is. A remote
+/// parent produces no span of its own, so every implementation's counts
+/// stay one span per call.
+fn timed_under_parent(iters: u64, sampled: bool, mut f: impl FnMut()) -> Duration {
+    use opentelemetry::trace::{SpanContext, TraceFlags, TraceState};
+    use opentelemetry_sdk::trace::{IdGenerator as _, RandomIdGenerator};
+    let ids = RandomIdGenerator::default();
+    let flags = if sampled {
+        TraceFlags::SAMPLED
+    } else {
+        TraceFlags::default()
+    };
+    let start = Instant::now();
+    let mut left = iters;
+    while left > 0 {
+        let chunk = left.min(CALLS_PER_PARENT);
+        let parent = SpanContext::new(
+            ids.new_trace_id(),
+            ids.new_span_id(),
+            flags,
+            true,
+            TraceState::NONE,
+        );
+        let _attached = Context::new().with_remote_span_context(parent).attach();
+        for _ in 0..chunk {
+            f();
+        }
+        left -= chunk;
+    }
+    start.elapsed()
+}
+
 /// Times `iters` calls of `f`.
 fn timed(iters: u64, mut f: impl FnMut()) -> Duration {
     let start = Instant::now();
@@ -259,6 +303,26 @@ fn bench_aios(runner: &mut Runner, sampled: bool) {
         1,
         sampled,
         |n| timed(n, aios_trace_sync),
+        &flush,
+        &counts,
+    );
+    runner.bench(
+        &group,
+        "trace_sync_child",
+        "span_child",
+        1,
+        sampled,
+        |n| timed_under_parent(n, sampled, aios_trace_sync),
+        &flush,
+        &counts,
+    );
+    runner.bench(
+        &group,
+        "guard_child",
+        "span_child",
+        1,
+        sampled,
+        |n| timed_under_parent(n, sampled, aios_guard),
         &flush,
         &counts,
     );
@@ -425,6 +489,16 @@ fn bench_raw(runner: &mut Runner, sampled: bool) {
         1,
         sampled,
         |n| timed(n, || raw_span(&tracer)),
+        &flush,
+        &counts,
+    );
+    runner.bench(
+        &group,
+        "span_child",
+        "span_child",
+        1,
+        sampled,
+        |n| timed_under_parent(n, sampled, || raw_span(&tracer)),
         &flush,
         &counts,
     );

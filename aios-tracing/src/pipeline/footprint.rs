@@ -5,7 +5,7 @@
 //! fill the queue nor push an export request past the collector's message
 //! size limit.
 
-use crate::record::SpanRecord;
+use crate::record::{Extras, SpanRecord};
 use opentelemetry::{Array, KeyValue, StringValue, Value};
 use std::mem::size_of;
 
@@ -53,17 +53,17 @@ fn fit_all(attributes: &mut [KeyValue], max: usize) -> usize {
 /// Cuts every string attribute value (span, events, links) to `max` bytes
 /// at a character boundary, and returns the span's approximate size.
 pub(super) fn fit(span: &mut SpanRecord, max: usize) -> usize {
-    let events: usize = span
-        .events
-        .iter_mut()
-        .map(|e| 64 + e.name.len() + fit_all(&mut e.attributes, max))
-        .sum();
-    let links: usize = span
-        .links
-        .iter_mut()
-        .map(|l| 64 + fit_all(&mut l.attributes, max))
-        .sum();
-    size_of::<SpanRecord>() + span.name.len() + fit_all(&mut span.attributes, max) + events + links
+    let mut size = size_of::<SpanRecord>() + span.name.len() + fit_all(&mut span.attributes, max);
+    if let Some(extras) = &mut span.extras {
+        size += size_of::<Extras>();
+        for event in &mut extras.events {
+            size += 64 + event.name.len() + fit_all(&mut event.attributes, max);
+        }
+        for link in &mut extras.links {
+            size += 64 + fit_all(&mut link.attributes, max);
+        }
+    }
+    size
 }
 
 #[cfg(test)]
