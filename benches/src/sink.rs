@@ -115,6 +115,12 @@ impl Sink {
         let counts = Arc::new(Counts::new());
         let (stop, stopped) = oneshot::channel::<()>();
         let app = router(Arc::clone(&counts));
+        // As collectors do (Go sets it on every TCP connection): without
+        // it, Nagle's algorithm holds back the small responses until the
+        // client's delayed ACK, and export throughput collapses in some runs.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let thread = std::thread::Builder::new()
             .name("otlp-sink".into())
             .spawn(move || {

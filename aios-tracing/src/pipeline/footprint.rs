@@ -54,6 +54,10 @@ fn fit_all(attributes: &mut [KeyValue], max: usize) -> usize {
 /// at a character boundary, and returns the span's approximate size.
 pub(super) fn fit(span: &mut SpanRecord, max: usize) -> usize {
     let mut size = size_of::<SpanRecord>() + span.name.len() + fit_all(&mut span.attributes, max);
+    if !span.attributes.spilled() {
+        // Those are inside the record, already counted by its size.
+        size -= span.attributes.len() * size_of::<KeyValue>();
+    }
     if let Some(extras) = &mut span.extras {
         size += size_of::<Extras>();
         for event in &mut extras.events {
