@@ -234,3 +234,50 @@ fn force_flush_delivers_without_shutting_down() {
     sdk.shutdown().unwrap();
     assert_eq!(rx.span_count(), 2);
 }
+
+/// Span timestamps come from the TSC anchored to the system clock: they
+/// must agree with the system clock, and a span's duration with the time
+/// it really took.
+#[test]
+fn timestamps_follow_the_system_clock() {
+    let _serial = serial();
+    let rx = receiver(Protocol::Grpc);
+    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
+    // Once right after init (the counter may still be calibrating), once
+    // well after.
+    let mut windows = Vec::new();
+    for pause in [0, 300] {
+        std::thread::sleep(Duration::from_millis(pause));
+        let before = unix_nanos();
+        {
+            let _span = sdk.span(format!("timed-{pause}")).entered();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        windows.push((format!("timed-{pause}"), before, unix_nanos()));
+    }
+    sdk.shutdown().unwrap();
+    let spans = rx.wait_for_spans(2, WAIT);
+    for (name, before, after) in windows {
+        let span = spans.by_name(&name)[0];
+        // 2 ms of slack for the anchor's age and the counter's rate error.
+        let slack = 2_000_000;
+        assert!(
+            span.start_unix_nanos + slack >= before && span.end_unix_nanos <= after + slack,
+            "{name}: {}..{} not within {before}..{after}",
+            span.start_unix_nanos,
+            span.end_unix_nanos
+        );
+        let took = span.end_unix_nanos - span.start_unix_nanos;
+        assert!(
+            (20_000_000..20_000_000 + 50_000_000).contains(&took),
+            "{name} took {took} ns"
+        );
+    }
+}
+
+fn unix_nanos() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+}
