@@ -73,17 +73,19 @@ impl CallSite {
         kind: SpanKind,
         attributes: impl FnOnce() -> [Option<KeyValue>; N],
     ) -> Span {
-        let parent = Context::current();
         let generation = registry::generation();
         if generation == 0 {
-            return Span::from_context(without_sdk(parent));
+            return Span::from_context(without_sdk(Context::current()));
         }
-        // Decided first: an unsampled span costs a context clone, not a span.
-        let trace_id = match sampling::decide(&parent, registry::sampling_ratio()) {
+        // Decided first, on the current context in place: an unsampled
+        // span costs at most a context clone, not a span.
+        let ratio = registry::sampling_ratio();
+        let trace_id = match Context::map_current(|parent| sampling::decide(parent, ratio)) {
             Decision::Record(trace_id) => trace_id,
-            Decision::Inherit => return Span::inherited(parent, true),
+            Decision::Inherit => return Span::inherited(Context::current(), true),
             Decision::Unsampled(cx) => return Span::from_context(cx),
         };
+        let parent = Context::current();
         let scope = *self
             .scope
             .get_or_init(|| registry::intern_scope(self.scope_name, self.scope_version));
