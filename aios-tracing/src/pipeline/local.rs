@@ -3,15 +3,16 @@
 //! An ended span is moved into its thread's buffer, under a lock no other
 //! thread takes except the worker now and then; only every [`LOCAL_BATCH`]
 //! spans (fewer for a small queue, or when they are large) does the thread
-//! touch the shared queue (its lock, its bounds, the worker's wake-up). Nothing waits in a buffer for long: the worker empties
-//! every buffer on its timer, on a flush and at shutdown, and a thread that
-//! exits hands its buffer over as it goes.
+//! touch the shared queue (its lock, its bounds, the worker's wake-up).
+//! Nothing waits in a buffer for long: the worker empties every buffer on
+//! its timer, on a flush and at shutdown, and a thread that exits hands its
+//! buffer over as it goes.
 
-use super::Queued;
-use super::Shared;
+use super::{footprint, Queued, Shared};
 use crate::record::SpanRecord;
 use crate::registry;
 use std::cell::RefCell;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Spans a thread gathers, at most, before moving them to the shared queue.
@@ -93,5 +94,79 @@ fn push_local(local: &mut Option<Local>, generation: u64, slot: &mut Option<Span
     }
     if let Some(local) = local {
         local.shared.push_local(&local.buffer, slot);
+    }
+}
+
+/// The thread buffers, as the pipeline sees them.
+impl Shared {
+    /// A new thread's buffer, registered for the worker to empty.
+    fn register_thread(&self) -> Arc<ThreadBuffer> {
+        let buffer = Arc::new(ThreadBuffer::default());
+        self.threads
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::clone(&buffer));
+        buffer
+    }
+
+    /// The span in `slot` (taken) into its thread's buffer, which moves
+    /// to the queue when full.
+    #[inline]
+    fn push_local(&self, buffer: &ThreadBuffer, slot: &mut Option<SpanRecord>) {
+        if !self.buffered {
+            if let Some(span) = slot.take() {
+                self.enqueue_one(span);
+            }
+            return;
+        }
+        let Some(span) = slot.as_mut() else {
+            return;
+        };
+        let bytes = footprint::fit(span, self.max_value_length);
+        let mut spans = buffer.lock();
+        // Checked under the buffer's lock, and the batch below is queued
+        // under it: once shutdown has set the flag and emptied this buffer,
+        // nothing can slip into the queue behind its back.
+        if self.closed.load(Ordering::Acquire) {
+            drop(spans);
+            if let Some(span) = slot.take() {
+                self.enqueue_one(span);
+            }
+            return;
+        }
+        if let Some(span) = slot.take() {
+            spans.spans.push((span, bytes));
+            spans.bytes += bytes;
+        }
+        if spans.spans.len() >= self.local_spans || spans.bytes >= self.local_bytes {
+            let batch = std::mem::replace(&mut spans.spans, Vec::with_capacity(self.local_spans));
+            spans.bytes = 0;
+            self.enqueue(batch);
+        }
+    }
+
+    /// Moves a buffer's spans to the queue.
+    fn hand_over(&self, buffer: &ThreadBuffer) {
+        let mut spans = buffer.lock();
+        if !spans.spans.is_empty() {
+            spans.bytes = 0;
+            self.enqueue(std::mem::take(&mut spans.spans));
+        }
+    }
+
+    /// Empties every thread's buffer into the queue and forgets the buffers
+    /// of threads that have exited.
+    pub(crate) fn collect_threads(&self) {
+        let mut threads = self.threads.lock().unwrap_or_else(PoisonError::into_inner);
+        threads.retain(|buffer| {
+            self.hand_over(buffer);
+            Arc::strong_count(buffer) > 1
+        });
+    }
+
+    /// Spans ended but still in thread buffers.
+    pub(super) fn buffered_spans(&self) -> usize {
+        let threads = self.threads.lock().unwrap_or_else(PoisonError::into_inner);
+        threads.iter().map(|buffer| buffer.lock().spans.len()).sum()
     }
 }
