@@ -150,12 +150,11 @@ pub(crate) fn start(parent: &Context, trace_id: Option<TraceId>, start: Start) -
     let parent_span = parent.span();
     let parent_sc = parent_span.span_context();
     let (trace_id, parent_span_id, parent_is_remote, trace_state) = if parent_sc.is_valid() {
-        let sc = parent_sc;
         (
-            sc.trace_id(),
-            sc.span_id(),
-            sc.is_remote(),
-            sc.trace_state().clone(),
+            parent_sc.trace_id(),
+            parent_sc.span_id(),
+            parent_sc.is_remote(),
+            parent_sc.trace_state().clone(),
         )
     } else {
         let trace_id = trace_id.unwrap_or_else(|| ids.new_trace_id());
