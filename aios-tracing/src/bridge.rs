@@ -279,8 +279,9 @@ where
         if level == Level::ERROR {
             otel.set_status(Status::error(message.clone().unwrap_or_default()));
         }
-        otel.add_event(
+        otel.add_event_with_timestamp(
             message.unwrap_or_else(|| event.metadata().name().to_owned()),
+            crate::clock::now(),
             fields,
         );
     }

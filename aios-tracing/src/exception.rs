@@ -23,7 +23,7 @@ pub(crate) fn record(
         attributes.push(KeyValue::new("exception.stacktrace", trace));
     }
     attributes.extend(extra);
-    span.add_event("exception", attributes);
+    span.add_event_with_timestamp("exception", crate::clock::now(), attributes);
     span.set_status(Status::error(message.to_owned()));
 }
 

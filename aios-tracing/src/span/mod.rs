@@ -147,7 +147,11 @@ impl Span {
     {
         let span = self.span_ref();
         if span.is_recording() {
-            span.add_event(name, attributes::collect(attributes));
+            span.add_event_with_timestamp(
+                name,
+                crate::clock::now(),
+                attributes::collect(attributes),
+            );
         }
     }
 
