@@ -64,8 +64,8 @@ thread_local! {
 }
 
 /// Queues the ended span in `slot` (taking it) for the pipeline of SDK
-/// `generation`. A span whose SDK is gone is discarded, as the SDK's own
-/// spans are.
+/// `generation`. If that SDK was shut down, the span is counted as dropped;
+/// if it no longer exists at all, there is nothing to count it in.
 #[inline]
 pub(crate) fn submit(generation: u64, slot: &mut Option<SpanRecord>) {
     // No thread-local (the thread is exiting) or it is busy (a span ended
