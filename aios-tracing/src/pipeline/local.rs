@@ -102,10 +102,13 @@ impl Shared {
     /// A new thread's buffer, registered for the worker to empty.
     fn register_thread(&self) -> Arc<ThreadBuffer> {
         let buffer = Arc::new(ThreadBuffer::default());
-        self.threads
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Arc::clone(&buffer));
+        let mut threads = self.threads.lock().unwrap_or_else(PoisonError::into_inner);
+        // Buffers of exited threads that handed everything over are
+        // forgotten here too, not only on the worker's timer: a program
+        // starting thousands of short-lived threads a second keeps this
+        // list as long as its live threads.
+        threads.retain(|buffer| Arc::strong_count(buffer) > 1 || !buffer.lock().spans.is_empty());
+        threads.push(Arc::clone(&buffer));
         buffer
     }
 
@@ -168,5 +171,66 @@ impl Shared {
     pub(super) fn buffered_spans(&self) -> usize {
         let threads = self.threads.lock().unwrap_or_else(PoisonError::into_inner);
         threads.iter().map(|buffer| buffer.lock().spans.len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::pipeline::{Pipeline, Sinks, WorkerConfig};
+    use crate::record::{Scope, SpanRecord};
+    use opentelemetry::trace::{SpanContext, SpanId, SpanKind};
+    use opentelemetry::InstrumentationScope;
+    use std::borrow::Cow;
+    use std::sync::LazyLock;
+    use std::time::{Duration, SystemTime};
+
+    static SCOPE: LazyLock<InstrumentationScope> =
+        LazyLock::new(|| InstrumentationScope::builder("test").build());
+
+    fn record() -> SpanRecord {
+        SpanRecord {
+            span_context: SpanContext::empty_context(),
+            parent_span_id: SpanId::INVALID,
+            parent_is_remote: false,
+            kind: SpanKind::Internal,
+            name: Cow::Borrowed("t"),
+            start: SystemTime::UNIX_EPOCH,
+            end: SystemTime::UNIX_EPOCH,
+            attributes: Default::default(),
+            dropped_attributes: 0,
+            extras: None,
+            scope: Scope::Interned(&SCOPE),
+        }
+    }
+
+    #[test]
+    fn exited_threads_buffers_are_forgotten_without_waiting_for_the_timer() {
+        let config = WorkerConfig {
+            use_batch: true,
+            max_queue_size: 1 << 20,
+            max_queue_bytes: 1 << 30,
+            max_export_batch_size: 512,
+            // The worker's timer never fires during the test.
+            scheduled_delay: Duration::from_secs(3600),
+            max_concurrent_exports: 1,
+            max_attribute_value_length: usize::MAX,
+        };
+        let pipeline = Pipeline::start(config, Sinks::default()).unwrap();
+        let shared = pipeline.stats_source();
+        for _ in 0..200 {
+            let shared = std::sync::Arc::clone(&shared);
+            std::thread::spawn(move || {
+                let buffer = shared.register_thread();
+                shared.push_local(&buffer, &mut Some(record()));
+                // What a thread's `Local` does as the thread exits.
+                shared.hand_over(&buffer);
+            })
+            .join()
+            .unwrap();
+        }
+        let registered = shared.threads.lock().unwrap().len();
+        assert!(registered <= 2, "{registered} buffers still registered");
+        let stats = shared.stats();
+        assert_eq!((stats.ended, stats.queued), (200, 200));
     }
 }
