@@ -11,11 +11,8 @@
 //! Events inside a bridged span become span events. Which libraries are
 //! bridged, and from which level, is [`Instrumentations`].
 
-use crate::registry;
-use opentelemetry::trace::TracerProvider as _;
-use opentelemetry::trace::{Status, TraceContextExt, Tracer as _};
+use crate::{registry, Span, SpanBuilder};
 use opentelemetry::{Context, ContextGuard, InstrumentationScope, KeyValue};
-use opentelemetry_sdk::trace::SdkTracer;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
@@ -147,9 +144,8 @@ where
 /// Turns `tracing` spans into OpenTelemetry spans; see the module docs.
 #[derive(Default)]
 pub struct OtelBridge {
-    /// One cached tracer per target (its instrumentation scope): building
-    /// one per span would be an allocation and two reference counts per span.
-    tracers: RwLock<HashMap<&'static str, ScopeTracer>>,
+    /// Each target's instrumentation scope, interned once.
+    scopes: RwLock<HashMap<&'static str, &'static InstrumentationScope>>,
 }
 
 impl fmt::Debug for OtelBridge {
@@ -159,24 +155,27 @@ impl fmt::Debug for OtelBridge {
 }
 
 impl OtelBridge {
-    /// Runs `f` with the tracer for `target`; `None` without an active SDK.
-    fn with_tracer<R>(&self, target: &'static str, f: impl FnOnce(&SdkTracer) -> R) -> Option<R> {
+    /// The instrumentation scope of spans from `target`.
+    fn scope(&self, target: &'static str) -> &'static InstrumentationScope {
+        if let Some(scope) = self
+            .scopes
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(target)
         {
-            let tracers = self.tracers.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(tracer) = tracers.get(target) {
-                return tracer.with(f);
-            }
+            return scope;
         }
-        let mut tracers = self.tracers.write().unwrap_or_else(PoisonError::into_inner);
-        tracers
+        let mut scopes = self.scopes.write().unwrap_or_else(PoisonError::into_inner);
+        scopes
             .entry(target)
-            .or_insert_with(|| ScopeTracer::new(target, ""))
-            .with(f)
+            .or_insert_with(|| registry::intern_scope(target, ""))
     }
 }
 
-/// The OpenTelemetry context of a bridged span, kept in its extensions.
-struct Bridged(Context);
+/// The OpenTelemetry span of a bridged span, kept in its extensions. A
+/// bridged span that is not sampled is its parent's context, and this
+/// handle keeps it from touching that parent.
+struct Bridged(Span);
 
 thread_local! {
     /// Guards of the bridged spans entered on this thread, innermost last.
@@ -222,28 +221,30 @@ where
             return;
         }
         let Some(span) = ctx.span(id) else { return };
+        let generation = registry::generation();
+        if generation == 0 {
+            return;
+        }
         let parent = if attrs.is_root() {
             Context::new()
         } else if let Some(parent) = attrs.parent().and_then(|p| ctx.span(p)) {
-            let bridged = parent.extensions().get::<Bridged>().map(|b| b.0.clone());
+            let bridged = parent
+                .extensions()
+                .get::<Bridged>()
+                .map(|b| b.0.context().clone());
             bridged.unwrap_or_else(Context::current)
         } else {
             // Contextual: whatever is current, a `#[trace]` span included.
             Context::current()
         };
-        let start = |tracer: &SdkTracer| {
-            let mut fields = Vec::new();
-            attrs.record(&mut Fields(&mut fields));
-            tracer
-                .span_builder(attrs.metadata().name())
-                .with_attributes(fields)
-                .start_with_context(tracer, &parent)
-        };
-        let Some(otel_span) = self.with_tracer(attrs.metadata().target(), start) else {
-            return;
-        };
-        span.extensions_mut()
-            .insert(Bridged(parent.with_span(otel_span)));
+        let mut fields = Vec::new();
+        attrs.record(&mut Fields(&mut fields));
+        let scope = self.scope(attrs.metadata().target());
+        let bridged = SpanBuilder::new(attrs.metadata().name().into(), Some((generation, scope)))
+            .attributes(fields)
+            .parent(&parent)
+            .start();
+        span.extensions_mut().insert(Bridged(bridged));
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: LayerContext<'_, S>) {
@@ -252,7 +253,7 @@ where
         if let Some(bridged) = extensions.get::<Bridged>() {
             let mut fields = Vec::new();
             values.record(&mut Fields(&mut fields));
-            bridged.0.span().set_attributes(fields);
+            bridged.0.set_attributes(fields);
         }
     }
 
@@ -264,7 +265,7 @@ where
         let Some(bridged) = extensions.get::<Bridged>() else {
             return;
         };
-        let otel = bridged.0.span();
+        let otel = &bridged.0;
         if !otel.is_recording() {
             return;
         }
@@ -277,18 +278,20 @@ where
         let level = *event.metadata().level();
         fields.push(KeyValue::new("level", level.as_str()));
         if level == Level::ERROR {
-            otel.set_status(Status::error(message.clone().unwrap_or_default()));
+            otel.set_error(message.clone().unwrap_or_default());
         }
-        otel.add_event_with_timestamp(
+        otel.add_event(
             message.unwrap_or_else(|| event.metadata().name().to_owned()),
-            crate::clock::now(),
             fields,
         );
     }
 
     fn on_enter(&self, id: &Id, ctx: LayerContext<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let cx = span.extensions().get::<Bridged>().map(|b| b.0.clone());
+        let cx = span
+            .extensions()
+            .get::<Bridged>()
+            .map(|b| b.0.context().clone());
         if let Some(cx) = cx {
             let guard = cx.attach();
             ENTERED.with(|entered| entered.borrow_mut().push((id.clone(), guard)));
@@ -310,70 +313,8 @@ where
     fn on_close(&self, id: Id, ctx: LayerContext<'_, S>) {
         if let Some(span) = ctx.span(&id) {
             if let Some(bridged) = span.extensions_mut().remove::<Bridged>() {
-                bridged.0.span().end();
+                bridged.0.end();
             }
         }
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Tracers: bridged spans are built by the SDK, one tracer per target.
-
-/// A tracer for an instrumentation scope, with the generation it belongs to.
-fn tracer(name: &'static str, version: &'static str) -> Option<(u64, SdkTracer)> {
-    let (generation, provider) = registry::provider()?;
-    let scope = InstrumentationScope::builder(name)
-        .with_version(version)
-        .build();
-    Some((generation, provider.tracer_with_scope(scope)))
-}
-
-/// The tracer of one instrumentation scope (a bridged library's target),
-/// cached with the generation it was made for: a new `init`
-/// or a `shutdown` is noticed with one atomic load.
-pub(crate) struct ScopeTracer {
-    name: &'static str,
-    version: &'static str,
-    cached: RwLock<Option<(u64, SdkTracer)>>,
-}
-
-impl std::fmt::Debug for ScopeTracer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ScopeTracer")
-            .field("name", &self.name)
-            .field("version", &self.version)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ScopeTracer {
-    pub(crate) const fn new(name: &'static str, version: &'static str) -> Self {
-        ScopeTracer {
-            name,
-            version,
-            cached: RwLock::new(None),
-        }
-    }
-
-    /// Runs `f` with the tracer, borrowed rather than cloned (a clone is
-    /// two shared reference counts bumped and dropped per span). `None`
-    /// when no SDK is active.
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&SdkTracer) -> R) -> Option<R> {
-        let current = registry::generation();
-        if current == 0 {
-            return None;
-        }
-        {
-            let cached = self.cached.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some((cached_generation, tracer)) = &*cached {
-                if *cached_generation == current {
-                    return Some(f(tracer));
-                }
-            }
-        }
-        let (made_for, tracer) = tracer(self.name, self.version)?;
-        let result = f(&tracer);
-        *self.cached.write().unwrap_or_else(PoisonError::into_inner) = Some((made_for, tracer));
-        Some(result)
     }
 }

@@ -1,13 +1,14 @@
 //! The process-wide "which SDK is active" record.
 //!
 //! Code without a [`TracingSdk`](crate::TracingSdk) handle (`#[trace]`,
-//! `Span::builder`, integrations) finds its tracer here. A generation
-//! number changes on every install and uninstall, so call sites can cache a
-//! tracer and notice with one atomic load when the cache went stale.
+//! `Span::builder`, integrations, the `tracing` bridge) finds the active
+//! SDK's generation, sampling ratio, own scope and pipeline here. The
+//! generation changes on every install and uninstall, so a span records
+//! which SDK it belongs to, and caches notice with one atomic load that
+//! they went stale.
 
 use crate::pipeline::Shared;
 use opentelemetry::InstrumentationScope;
-use opentelemetry_sdk::trace::SdkTracerProvider;
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,8 +16,6 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, Weak};
 
 struct Active {
     generation: u64,
-    #[cfg_attr(not(feature = "tracing-bridge"), allow(dead_code))]
-    provider: SdkTracerProvider,
     default_scope: &'static InstrumentationScope,
 }
 
@@ -84,7 +83,6 @@ static RATIO: AtomicU64 = AtomicU64::new(0);
 
 /// What [`install`] makes active.
 pub(crate) struct Install {
-    pub(crate) provider: SdkTracerProvider,
     pub(crate) default_scope: &'static InstrumentationScope,
     pub(crate) pipeline: Arc<Shared>,
     pub(crate) ratio: f64,
@@ -101,7 +99,6 @@ pub(crate) fn install(sdk: Install) -> u64 {
     }
     let active = Arc::new(Active {
         generation,
-        provider: sdk.provider,
         default_scope: sdk.default_scope,
     });
     *ACTIVE.write().unwrap_or_else(PoisonError::into_inner) = Some(active);
@@ -138,11 +135,4 @@ fn active() -> Option<Arc<Active>> {
 #[inline]
 pub(crate) fn sampling_ratio() -> f64 {
     f64::from_bits(RATIO.load(Ordering::Relaxed))
-}
-
-/// The active SDK's provider and generation, for the `tracing` bridge,
-/// whose spans the SDK builds.
-#[cfg(feature = "tracing-bridge")]
-pub(crate) fn provider() -> Option<(u64, SdkTracerProvider)> {
-    active().map(|active| (active.generation, active.provider.clone()))
 }

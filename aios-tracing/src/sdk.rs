@@ -159,7 +159,6 @@ impl TracingSdk {
         let tracer = provider.tracer_with_scope(scope);
         opentelemetry::global::set_tracer_provider(provider.clone());
         let generation = registry::install(registry::Install {
-            provider: provider.clone(),
             default_scope,
             pipeline: Arc::clone(&shared),
             ratio: config.sampling_ratio,

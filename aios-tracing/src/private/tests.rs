@@ -50,7 +50,6 @@ pub(crate) mod testing {
             .build();
         // The ratio the fast path decides with, matching the sampler.
         let generation = registry::install(registry::Install {
-            provider: provider.clone(),
             default_scope: registry::intern_scope("default", ""),
             pipeline: shared,
             ratio: sampler_ratio.unwrap_or(1.0),
