@@ -1,6 +1,6 @@
 //! The span this crate records into (for `#[trace]`, `span!`,
-//! [`Span::builder`](crate::Span::builder) and the integrations) in place
-//! of the SDK's.
+//! [`Span::builder`](crate::Span::builder), the integrations and the
+//! `tracing` bridge) in place of the SDK's.
 //!
 //! The SDK's span allocates its attribute list on the application thread,
 //! hands the export thread a `SpanData` to free there (so the two threads
@@ -107,8 +107,8 @@ impl SpanRecord {
         }
     }
 
-    /// A span the SDK itself built (a `tracing` bridge span, or one from
-    /// [`TracingSdk::tracer`](crate::TracingSdk::tracer)).
+    /// A span the SDK itself built: one from code using
+    /// [`TracingSdk::tracer`](crate::TracingSdk::tracer) directly.
     pub(crate) fn from_span_data(span: SpanData) -> SpanRecord {
         SpanRecord {
             span_context: span.span_context,
