@@ -255,3 +255,53 @@ fn a_burst_of_100k_spans_loses_none_with_default_settings() {
     assert_eq!(stats.dropped, 0, "{stats:?}");
     assert_eq!(rx.span_count(), 100_000);
 }
+
+/// SDKs replaced while other threads keep ending spans: nothing panics,
+/// every span ends up in the SDK that started it, and each SDK's counts
+/// add up once it is shut down (a span ended after its SDK's shutdown is
+/// counted as dropped, not lost).
+#[test]
+fn reinit_while_threads_produce_keeps_every_sdks_counts_exact() {
+    let _serial = serial();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let producers: Vec<_> = (0..3)
+        .map(|_| {
+            let stop = std::sync::Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let mut ended = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let outer = aios_tracing::Span::builder("outer").entered();
+                    aios_tracing::Span::builder("inner").start().end();
+                    drop(outer);
+                    ended += 2;
+                }
+                ended
+            })
+        })
+        .collect();
+    let mut sdks = Vec::new();
+    for round in 0..5 {
+        let sdk = TracingSdk::builder(format!("round-{round}"))
+            .environment(std::iter::empty::<(String, String)>())
+            .enable_otlp_exporter(false)
+            .enable_logging_correlation(false)
+            .max_queue_size(4096)
+            .init()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(40));
+        sdk.shutdown().unwrap();
+        sdks.push(sdk);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let produced: u64 = producers.into_iter().map(|p| p.join().unwrap()).sum();
+    let mut recorded = 0;
+    for sdk in &sdks {
+        let stats = sdk.stats();
+        assert_eq!(stats.ended, stats.exported + stats.dropped, "{stats:?}");
+        assert_eq!(stats.queued, 0, "{stats:?}");
+        recorded += stats.ended;
+    }
+    assert!(recorded > 0, "spans were recorded");
+    // Spans started while no SDK was active are not recorded anywhere.
+    assert!(recorded <= produced, "{recorded} > {produced}");
+}
