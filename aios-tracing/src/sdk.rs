@@ -95,9 +95,10 @@ impl TracingSdk {
             .with_detector(Box::new(TelemetryResourceDetector) as Box<dyn ResourceDetector>);
         let resource = resource.build();
 
-        let scope = InstrumentationScope::builder(static_name(&config.service_name))
-            .with_version(env!("CARGO_PKG_VERSION"))
-            .build();
+        // Interned: our spans borrow it, and the SDK's tracer gets a copy
+        // whose name is borrowed too (an owned name would be an allocation
+        // per span of `tracer()`'s).
+        let scope = registry::intern_scope(&config.service_name, env!("CARGO_PKG_VERSION"));
 
         #[cfg(any(feature = "logging", feature = "tracing-bridge"))]
         if !config.disabled {
@@ -113,14 +114,14 @@ impl TracingSdk {
             let provider = SdkTracerProvider::builder()
                 .with_sampler(Sampler::AlwaysOff)
                 .build();
-            let tracer = provider.tracer_with_scope(scope);
+            let tracer = provider.tracer_with_scope(scope.clone());
             return Ok(TracingSdk {
                 config,
                 provider,
                 tracer,
                 pipeline: None,
                 generation: 0,
-                scope: registry::intern_scope("", ""),
+                scope,
                 shut_down: AtomicBool::new(false),
             });
         }
@@ -155,11 +156,10 @@ impl TracingSdk {
             .with_resource(resource)
             .with_span_processor(pipeline)
             .build();
-        let default_scope = registry::intern_scope(scope.name(), scope.version().unwrap_or(""));
-        let tracer = provider.tracer_with_scope(scope);
+        let tracer = provider.tracer_with_scope(scope.clone());
         opentelemetry::global::set_tracer_provider(provider.clone());
         let generation = registry::install(registry::Install {
-            default_scope,
+            default_scope: scope,
             pipeline: Arc::clone(&shared),
             ratio: config.sampling_ratio,
         });
@@ -169,7 +169,7 @@ impl TracingSdk {
             tracer,
             pipeline: Some(shared),
             generation,
-            scope: default_scope,
+            scope,
             shut_down: AtomicBool::new(false),
         })
     }
@@ -264,26 +264,6 @@ impl TracingSdk {
             }
         }
     }
-}
-
-/// The service name as a `&'static str`, interned: every span copies its
-/// tracer's scope, and an owned name would cost an allocation on the
-/// application thread and a free on the export thread per span. One copy
-/// per distinct name lives for the rest of the process (names are few).
-fn static_name(name: &str) -> &'static str {
-    use std::collections::HashSet;
-    use std::sync::{Mutex, OnceLock, PoisonError};
-    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let mut names = NAMES
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    if let Some(interned) = names.get(name) {
-        return interned;
-    }
-    let interned: &'static str = Box::leak(name.to_owned().into_boxed_str());
-    names.insert(interned);
-    interned
 }
 
 impl Drop for TracingSdk {
