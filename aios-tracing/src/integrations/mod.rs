@@ -28,6 +28,18 @@ use opentelemetry::InstrumentationScope;
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
+/// Polls `inner` with `span` (if it still has one) current, so that what
+/// the wrapped service does while polled nests under it.
+#[cfg(any(feature = "tower", feature = "tonic"))]
+pub(crate) fn poll_in<F: std::future::Future>(
+    span: Option<&Span>,
+    inner: std::pin::Pin<&mut F>,
+    task: &mut std::task::Context<'_>,
+) -> std::task::Poll<F::Output> {
+    let _attached = span.map(Span::enter);
+    inner.poll(task)
+}
+
 /// The tracer of one integration's instrumentation scope (so its spans say
 /// which integration made them), cached until the active SDK changes.
 #[derive(Debug)]

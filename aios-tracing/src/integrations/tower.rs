@@ -171,13 +171,7 @@ where
 
     fn poll(self: Pin<&mut Self>, task: &mut task::Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let result = match this.span.as_ref() {
-            Some(span) => {
-                let _attached = span.enter();
-                std::task::ready!(this.inner.poll(task))
-            }
-            None => std::task::ready!(this.inner.poll(task)),
-        };
+        let result = std::task::ready!(super::poll_in(this.span.as_ref(), this.inner, task));
         if let Some(span) = this.span.take() {
             match &result {
                 Ok(response) => {
