@@ -224,6 +224,12 @@ fn start_pipeline(server: &Server, db: i64, shapes: &[Shape], atomic: bool) -> S
     )
 }
 
+/// The span of one command (sync or async connection alike).
+fn start_command(server: &Server, db: i64, cmd: &Cmd) -> Span {
+    let shape = shape_of_cmd(cmd);
+    start(server, db, shape.operation, shape.text, None)
+}
+
 fn start(server: &Server, db: i64, operation: String, text: String, batch: Option<i64>) -> Span {
     let mut attributes = Vec::with_capacity(8);
     attributes.push(KeyValue::new("db.system.name", "redis"));
@@ -348,14 +354,7 @@ impl<C: redis::ConnectionLike> redis::ConnectionLike for TracedConnection<C> {
         if !active() {
             return self.inner.req_command(cmd);
         }
-        let shape = shape_of_cmd(cmd);
-        let span = start(
-            &self.server,
-            self.inner.get_db(),
-            shape.operation,
-            shape.text,
-            None,
-        );
+        let span = start_command(&self.server, self.inner.get_db(), cmd);
         let result = self.inner.req_command(cmd);
         finish(&span, result.as_ref().map(std::iter::once));
         result
@@ -383,14 +382,7 @@ impl<C: redis::aio::ConnectionLike + Send> redis::aio::ConnectionLike for Traced
         if !active() {
             return self.inner.req_packed_command(cmd);
         }
-        let shape = shape_of_cmd(cmd);
-        let span = start(
-            &self.server,
-            self.inner.get_db(),
-            shape.operation,
-            shape.text,
-            None,
-        );
+        let span = start_command(&self.server, self.inner.get_db(), cmd);
         let inner = self.inner.req_packed_command(cmd);
         Box::pin(async move {
             // Dropped before completion, `span` ends with the future.
