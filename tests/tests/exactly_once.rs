@@ -152,3 +152,36 @@ fn force_flush_collects_other_threads_buffers() {
     busy.join().unwrap();
     sdk.shutdown().unwrap();
 }
+
+/// The worker is woken early by queued *bytes* too, not only by a span
+/// count: a few large spans must not sit in the queue until its timer
+/// (an hour here) while the byte bound fills up and drops the rest.
+#[test]
+fn large_spans_wake_the_worker_before_its_timer() {
+    let _serial = serial();
+    let rx = OtlpReceiver::start(Transport::Http).unwrap();
+    let sdk = builder_for(&rx, Protocol::HttpProtobuf)
+        .scheduled_delay(std::time::Duration::from_secs(3600))
+        .max_queue_bytes(1024 * 1024)
+        .init()
+        .unwrap();
+    let payload = "x".repeat(100 * 1024);
+    const SPANS: usize = 24;
+    for _ in 0..SPANS {
+        Span::builder("large")
+            .attribute("payload", payload.clone())
+            .start()
+            .end();
+        // Paced, so only a worker left asleep lets the queue fill up.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Every span fits after the first three; none waits for a flush.
+    let received = rx.wait_for_spans(SPANS - 3, WAIT).len();
+    assert!(
+        received >= SPANS - 3,
+        "only {received} exported before the timer"
+    );
+    sdk.shutdown().unwrap();
+    let stats = sdk.stats();
+    assert_eq!((stats.ended, stats.dropped), (SPANS as u64, 0), "{stats:?}");
+}

@@ -142,9 +142,11 @@ impl Shared {
             spans.bytes += bytes;
         }
         if spans.spans.len() >= self.local_spans || spans.bytes >= self.local_bytes {
-            let batch = std::mem::replace(&mut spans.spans, Vec::with_capacity(self.local_spans));
+            let batch = std::mem::take(&mut spans.spans);
             spans.bytes = 0;
-            self.enqueue(batch);
+            spans.spans = self
+                .enqueue_and_refill(batch)
+                .unwrap_or_else(|| Vec::with_capacity(self.local_spans));
         }
     }
 

@@ -44,7 +44,15 @@ struct Queue {
     held: usize,
     bytes: usize,
     peak_bytes: usize,
+    /// Emptied batches the worker gave back, for threads to fill again:
+    /// a fresh one per batch would be allocated by the application thread
+    /// and freed by the worker, and the two would meet on the allocator's
+    /// lock (such batches are too large for its per-thread caches).
+    spare: Vec<Batch>,
 }
+
+/// Emptied batches kept for reuse, at most.
+const SPARE_BATCHES: usize = 32;
 
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -52,8 +60,10 @@ pub(crate) struct Shared {
     max_spans: usize,
     max_bytes: usize,
     max_value_length: usize,
-    /// Queue length at which the worker is woken without waiting for its timer.
+    /// Queue length, and estimated bytes, at which the worker is woken
+    /// without waiting for its timer.
     wake_at: usize,
+    wake_at_bytes: usize,
     wake: tokio::sync::Notify,
     closed: AtomicBool,
     /// Whether ended spans gather in per-thread buffers first (batch
@@ -77,10 +87,16 @@ impl Shared {
 
     /// Queues a batch of ended spans, as much of it as the bounds allow;
     /// the rest is counted as dropped.
-    fn enqueue(&self, mut batch: Batch) {
+    fn enqueue(&self, batch: Batch) {
+        drop(self.enqueue_and_refill(batch));
+    }
+
+    /// [`enqueue`](Self::enqueue), returning an emptied batch to fill next
+    /// if the worker gave one back.
+    fn enqueue_and_refill(&self, mut batch: Batch) -> Option<Batch> {
         let n = batch.len();
         if n == 0 {
-            return;
+            return None;
         }
         Counters::add(&self.counters.ended, n as u64);
         let mut queue = self.lock();
@@ -95,7 +111,7 @@ impl Shared {
             bytes += size;
         }
         let refused = batch.split_off(accepted);
-        let before = queue.len;
+        let (before, bytes_before) = (queue.len, queue.bytes);
         if accepted > 0 {
             queue.held += accepted;
             queue.bytes += bytes;
@@ -103,10 +119,13 @@ impl Shared {
             queue.len += accepted;
             queue.batches.push_back(batch);
         }
-        let len = queue.len;
+        let (len, bytes) = (queue.len, queue.bytes);
+        let spare = queue.spare.pop();
         drop(queue);
         // Once per filling: the worker takes everything when it wakes.
-        if before < self.wake_at && len >= self.wake_at {
+        if (before < self.wake_at && len >= self.wake_at)
+            || (bytes_before < self.wake_at_bytes && bytes >= self.wake_at_bytes)
+        {
             self.wake.notify_one();
         }
         if !refused.is_empty() {
@@ -124,6 +143,7 @@ impl Shared {
                 );
             });
         }
+        spare
     }
 
     /// Queues a span that did not pass through a thread buffer; after
@@ -148,11 +168,27 @@ impl Shared {
         std::mem::swap(&mut queue.batches, spare);
     }
 
-    /// The worker sent (or dropped) `spans` spans worth `bytes`.
-    pub(crate) fn release(&self, spans: usize, bytes: usize) {
+    /// The worker sent (or dropped) `spans` spans worth `bytes`; `emptied`
+    /// are the batches they came in, kept for threads to fill again.
+    pub(crate) fn release(&self, spans: usize, bytes: usize, emptied: &mut Vec<Batch>) {
         let mut queue = self.lock();
         queue.held -= spans;
         queue.bytes -= bytes;
+        for batch in emptied.drain(..) {
+            // Only batches as large as a thread fills: not the one-span
+            // batches of spans that bypass the thread buffers.
+            if queue.spare.len() < SPARE_BATCHES && batch.capacity() >= self.local_spans {
+                debug_assert!(batch.is_empty());
+                queue.spare.push(batch);
+            }
+        }
+    }
+
+    /// Whether the queue holds a batch worth sending before the timer: a
+    /// full batch of spans, or the bytes that wake the worker.
+    pub(crate) fn batch_due(&self, batch_size: usize) -> bool {
+        let queue = self.lock();
+        queue.len >= batch_size || (queue.len > 0 && queue.bytes >= self.wake_at_bytes)
     }
 
     pub(crate) fn queued(&self) -> usize {
@@ -167,6 +203,19 @@ pub(crate) struct Pipeline {
     worker: worker::Handle,
 }
 
+/// How many queued spans wake the worker early. Not one batch: a wake-up
+/// costs the application thread a system call and a context switch, so
+/// the worker is woken once there is enough to keep all its concurrent
+/// exports busy twice over; but early enough that a small queue does not
+/// fill up before its timer.
+fn wake_at(config: &WorkerConfig) -> usize {
+    if !config.use_batch {
+        return 1;
+    }
+    let busy = config.max_export_batch_size * config.max_concurrent_exports.max(1) * 2;
+    busy.min(config.max_queue_size / 4).max(1)
+}
+
 impl Pipeline {
     pub(crate) fn start(config: WorkerConfig, sinks: Sinks) -> std::io::Result<Pipeline> {
         let (local_spans, local_bytes) =
@@ -178,11 +227,8 @@ impl Pipeline {
             max_spans: config.max_queue_size,
             max_bytes: config.max_queue_bytes,
             max_value_length: config.max_attribute_value_length,
-            wake_at: if config.use_batch {
-                config.max_export_batch_size
-            } else {
-                1
-            },
+            wake_at: wake_at(&config),
+            wake_at_bytes: (config.max_queue_bytes / 4).max(1),
             wake: tokio::sync::Notify::new(),
             closed: AtomicBool::new(false),
             buffered: config.use_batch,

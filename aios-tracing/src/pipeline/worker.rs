@@ -224,7 +224,8 @@ impl Worker {
         self.in_flight.is_empty() && self.staging.is_empty() && self.shared.queued() == 0
     }
 
-    /// Starts exports for full batches, or for everything when `draining`.
+    /// Starts exports for full batches (or large spans enough to be worth
+    /// sending, see [`Shared::batch_due`]), or for everything when `draining`.
     /// Leftovers of an earlier take go out even as a partial batch.
     fn dispatch(&mut self, draining: bool) {
         if draining {
@@ -233,14 +234,19 @@ impl Worker {
         let batch_size = self.config.max_export_batch_size;
         while self.in_flight.len() < self.config.max_concurrent_exports {
             if self.staging.is_empty() {
-                let queued = self.shared.queued();
-                if queued == 0 || (!draining && queued < batch_size) {
+                let due = if draining {
+                    self.shared.queued() > 0
+                } else {
+                    self.shared.batch_due(batch_size)
+                };
+                if !due {
                     break;
                 }
                 self.shared.swap_out(&mut self.staging);
             }
             let mut batch = Vec::with_capacity(batch_size.min(1024));
             let mut bytes = 0;
+            let mut emptied = Vec::new();
             while batch.len() < batch_size {
                 let Some(front) = self.staging.front_mut() else {
                     break;
@@ -251,10 +257,10 @@ impl Worker {
                     batch.push(span.into_span_data());
                 }
                 if front.is_empty() {
-                    self.staging.pop_front();
+                    emptied.extend(self.staging.pop_front());
                 }
             }
-            self.shared.release(batch.len(), bytes);
+            self.shared.release(batch.len(), bytes, &mut emptied);
             self.send(batch);
         }
     }
@@ -330,7 +336,7 @@ impl Worker {
         let (queued, queued_bytes) = discard(&mut self.staging);
         left += queued;
         bytes += queued_bytes;
-        self.shared.release(left as usize, bytes);
+        self.shared.release(left as usize, bytes, &mut Vec::new());
         abandoned += left;
         Counters::add(&self.shared.counters.dropped, abandoned);
         if abandoned > 0 {
