@@ -13,7 +13,7 @@
 //!
 //! [`pipeline::local`]: crate::pipeline
 
-use crate::{clock, pipeline};
+use crate::{clock, pipeline, registry};
 use opentelemetry::trace::{
     Event, Link, SpanContext, SpanId, SpanKind, Status, TraceContextExt as _, TraceFlags, TraceId,
     TraceState,
@@ -24,6 +24,7 @@ use opentelemetry_sdk::trace::{
 };
 use smallvec::SmallVec;
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::time::SystemTime;
 
 /// The SDK's default span limits (`SpanLimits::default()`), kept here.
@@ -120,16 +121,47 @@ impl SpanRecord {
             end: span.end_time,
             attributes: SmallVec::from_vec(span.attributes),
             dropped_attributes: span.dropped_attributes_count,
-            extras: Some(Box::new(Extras {
-                events: span.events.events,
-                dropped_events: span.events.dropped_count,
-                links: span.links.links,
-                dropped_links: span.links.dropped_count,
-                status: span.status,
-            })),
-            scope: Scope::Owned(Box::new(span.instrumentation_scope)),
+            extras: (!span.events.is_empty()
+                || span.events.dropped_count > 0
+                || !span.links.is_empty()
+                || span.links.dropped_count > 0
+                || span.status != Status::Unset)
+                .then(|| {
+                    Box::new(Extras {
+                        events: span.events.events,
+                        dropped_events: span.events.dropped_count,
+                        links: span.links.links,
+                        dropped_links: span.links.dropped_count,
+                        status: span.status,
+                    })
+                }),
+            scope: sdk_scope(span.instrumentation_scope),
         }
     }
+}
+
+/// The scope of a span the SDK built, borrowed from the interned ones when
+/// it is a plain name and version (as tracers' scopes nearly always are):
+/// the SDK clones the scope into every span, and a clone boxed here would
+/// be allocated on this thread and freed on the export thread.
+fn sdk_scope(scope: InstrumentationScope) -> Scope {
+    thread_local! {
+        static LAST: Cell<Option<&'static InstrumentationScope>> = const { Cell::new(None) };
+    }
+    if scope.schema_url().is_some() || scope.attributes().next().is_some() {
+        return Scope::Owned(Box::new(scope));
+    }
+    let last = LAST.try_with(Cell::get).ok().flatten();
+    if let Some(last) = last.filter(|last| **last == scope) {
+        return Scope::Interned(last);
+    }
+    let interned = registry::intern_scope(scope.name(), scope.version().unwrap_or_default());
+    if *interned != scope {
+        // `Some("")` as a version: interned scopes have none.
+        return Scope::Owned(Box::new(scope));
+    }
+    let _ = LAST.try_with(|last| last.set(Some(interned)));
+    Scope::Interned(interned)
 }
 
 /// What a sampled span starts with, besides its parent.

@@ -92,6 +92,7 @@ pub(crate) struct Install {
 pub(crate) fn install(sdk: Install) -> u64 {
     RATIO.store(sdk.ratio.to_bits(), Ordering::Relaxed);
     let generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed);
+    sdk.pipeline.set_generation(generation);
     {
         let mut pipelines = PIPELINES.lock().unwrap_or_else(PoisonError::into_inner);
         pipelines.retain(|(_, p)| p.strong_count() > 0);

@@ -153,6 +153,53 @@ fn force_flush_collects_other_threads_buffers() {
     sdk.shutdown().unwrap();
 }
 
+/// Spans built by the SDK itself (code using `sdk.tracer()` and the plain
+/// OpenTelemetry API) take the same per-thread path: ended right before
+/// their threads exit, they arrive exactly once with their parents.
+#[test]
+fn sdk_tracer_spans_from_exiting_threads_arrive_exactly_once() {
+    use opentelemetry::trace::{Span as _, TraceContextExt as _, Tracer as _};
+    let _serial = serial();
+    let rx = OtlpReceiver::start(Transport::Http).unwrap();
+    let sdk = builder_for(&rx, Protocol::HttpProtobuf).init().unwrap();
+    let workers: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let tracer = sdk.tracer();
+            std::thread::spawn(move || {
+                for _ in 0..ROOTS_PER_THREAD {
+                    tracer.in_span("sdk-root", |cx| {
+                        let mut child = tracer.start_with_context("sdk-child", &cx);
+                        child.end();
+                        assert!(cx.span().is_recording());
+                    });
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    sdk.shutdown().unwrap();
+    let expected = THREADS * ROOTS_PER_THREAD * 2;
+    let spans = rx.wait_for_spans(expected, WAIT);
+    let ids: HashSet<_> = spans.iter().map(|s| s.span_id.as_str()).collect();
+    assert_eq!((spans.len(), ids.len()), (expected, expected));
+    let roots: HashSet<&str> = spans
+        .by_name("sdk-root")
+        .into_iter()
+        .map(|r| r.span_id.as_str())
+        .collect();
+    for child in spans.by_name("sdk-child") {
+        let parent = child.parent_span_id.as_deref().expect("child has a parent");
+        assert!(roots.contains(parent), "parent {parent} is a root");
+    }
+    let stats = sdk.stats();
+    assert_eq!(
+        (stats.ended, stats.exported, stats.dropped),
+        (expected as u64, expected as u64, 0)
+    );
+}
+
 /// The worker is woken early by queued *bytes* too, not only by a span
 /// count: a few large spans must not sit in the queue until its timer
 /// (an hour here) while the byte bound fills up and drops the rest.

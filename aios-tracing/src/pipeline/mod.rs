@@ -19,7 +19,7 @@ use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -75,6 +75,9 @@ pub(crate) struct Shared {
     /// or bytes.
     local_spans: usize,
     local_bytes: usize,
+    /// The SDK generation this pipeline was installed as (0 until then):
+    /// how spans the SDK itself built find their thread's buffer.
+    generation: AtomicU64,
     pub(crate) counters: Counters,
 }
 
@@ -184,6 +187,11 @@ impl Shared {
         }
     }
 
+    /// Records the generation `registry::install` gave this pipeline.
+    pub(crate) fn set_generation(&self, generation: u64) {
+        self.generation.store(generation, Ordering::Release);
+    }
+
     /// Whether the queue holds a batch worth sending before the timer: a
     /// full batch of spans, or the bytes that wake the worker.
     pub(crate) fn batch_due(&self, batch_size: usize) -> bool {
@@ -233,6 +241,7 @@ impl Pipeline {
             closed: AtomicBool::new(false),
             buffered: config.use_batch,
             threads: Mutex::new(Vec::new()),
+            generation: AtomicU64::new(0),
             counters: Counters::default(),
         });
         let worker = worker::spawn(Arc::clone(&shared), config, sinks)?;
@@ -267,8 +276,14 @@ impl SpanProcessor for Pipeline {
     fn on_start(&self, _span: &mut Span, _cx: &Context) {}
 
     fn on_end(&self, span: SpanData) {
-        if span.span_context.is_sampled() {
-            self.shared.enqueue_one(SpanRecord::from_span_data(span));
+        if !span.span_context.is_sampled() {
+            return;
+        }
+        let record = SpanRecord::from_span_data(span);
+        match self.shared.generation.load(Ordering::Acquire) {
+            // Not installed (only in this crate's tests): no thread buffers.
+            0 => self.shared.enqueue_one(record),
+            generation => submit(generation, &mut Some(record)),
         }
     }
 
