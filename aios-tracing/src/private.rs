@@ -93,7 +93,15 @@ impl CallSite {
             name,
             kind,
             scope,
-            attributes: attributes().into_iter().flatten().collect(),
+            attributes: {
+                // A plain loop: `collect` into a `SmallVec` costs several
+                // times as much for two or three attributes.
+                let mut kept = record::Attributes::new();
+                for attribute in attributes().into_iter().flatten() {
+                    kept.push(attribute);
+                }
+                kept
+            },
             links: Vec::new(),
             generation,
         };
