@@ -7,9 +7,11 @@
 //! ```
 //!
 //! Kinds: `trace` (`#[trace]` with two attributes), `guard`, `imperative`,
-//! and `floor`: what any span kept in an OpenTelemetry `Context` pays
-//! before recording anything (a span that does nothing, put in a context,
-//! attached, detached, dropped);
+//! `sdk` (the SDK's own span, from `TracingSdk::tracer`), and `floor`: what
+//! any span kept in an OpenTelemetry `Context` pays before recording
+//! anything (a span that does nothing, put in a context, attached,
+//! detached, dropped; with `unsampled`, a context carrying fresh ids and no
+//! span, which is what an unsampled root that keeps its ids must pay);
 //! add `unsampled` as a third argument for ratio 0, and `child` as a
 //! fourth to make every span a child of a root span (one root per 1024).
 
@@ -39,6 +41,7 @@ fn main() {
         .sampling_ratio(ratio)
         .init()
         .expect("sdk");
+    let tracer = sdk.tracer();
     let start = Instant::now();
     let mut root = None;
     for i in 0..n {
@@ -53,7 +56,19 @@ fn main() {
                     .attribute("b", "x")
                     .entered(),
             ),
+            "floor" if ratio < 1.0 => unsampled_floor(),
             "floor" => floor(),
+            "sdk" => {
+                use opentelemetry::trace::{Span as _, Tracer as _};
+                let mut span = tracer
+                    .span_builder("op")
+                    .with_attributes([
+                        opentelemetry::KeyValue::new("a", 1),
+                        opentelemetry::KeyValue::new("b", "x"),
+                    ])
+                    .start(&tracer);
+                span.end();
+            }
             "imperative" => Span::builder("op")
                 .attribute("a", 1)
                 .attribute("b", "x")
@@ -114,4 +129,21 @@ fn floor() {
     let _attached = cx.clone().attach();
     // No clock read: the floor is the context alone.
     cx.span().end_with_timestamp(std::time::UNIX_EPOCH);
+}
+
+/// What any unsampled root pays that keeps its ids, as OpenTelemetry has
+/// it: fresh ids in a context of their own, attached, then dropped.
+fn unsampled_floor() {
+    use opentelemetry::trace::TraceContextExt as _;
+    use opentelemetry_sdk::trace::IdGenerator as _;
+    let ids = opentelemetry_sdk::trace::RandomIdGenerator::default();
+    let sc = opentelemetry::trace::SpanContext::new(
+        ids.new_trace_id(),
+        ids.new_span_id(),
+        opentelemetry::trace::TraceFlags::default(),
+        false,
+        opentelemetry::trace::TraceState::NONE,
+    );
+    let _attached =
+        opentelemetry::Context::map_current(|cx| cx.with_remote_span_context(sc)).attach();
 }
