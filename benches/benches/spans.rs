@@ -14,7 +14,9 @@
 //!   exported and not sent. `aios_otlp_grpc_*` is the same with real OTLP/gRPC
 //!   to a counting receiver in this process.
 //! * `raw_sdk_*`: `opentelemetry_sdk` `SdkTracerProvider` with the default
-//!   `BatchSpanProcessor` and a counting exporter.
+//!   `BatchSpanProcessor` and a counting exporter. `span_current` also makes
+//!   the span current while it runs (`mark_span_as_active`), as `#[trace]`
+//!   and the guard do; `span` does not.
 //! * `tracing_otel_*`: `tracing` `#[instrument]` + `tracing-opentelemetry`
 //!   0.34 on the same kind of provider.
 //! * `fastrace_*`: `fastrace` `#[trace]` child spans under a root span (one root
@@ -456,6 +458,18 @@ fn raw_span(tracer: &SdkTracer) {
     span.end();
 }
 
+/// `raw_span` made current while it runs, as `#[trace]` and the guard make
+/// theirs: the like-for-like hand-written OpenTelemetry for them.
+fn raw_span_current(tracer: &SdkTracer) {
+    let span = tracer
+        .span_builder("op")
+        .with_attributes([KeyValue::new("a", 1), KeyValue::new("b", "x")])
+        .start(tracer);
+    // The span ends when the context holding it is dropped, on detach.
+    let active = opentelemetry::trace::mark_span_as_active(span);
+    black_box(&active);
+}
+
 fn raw_nested(tracer: &SdkTracer) {
     let parent = tracer
         .span_builder("parent")
@@ -489,6 +503,16 @@ fn bench_raw(runner: &mut Runner, sampled: bool) {
         1,
         sampled,
         |n| timed(n, || raw_span(&tracer)),
+        &flush,
+        &counts,
+    );
+    runner.bench(
+        &group,
+        "span_current",
+        "span",
+        1,
+        sampled,
+        |n| timed(n, || raw_span_current(&tracer)),
         &flush,
         &counts,
     );
