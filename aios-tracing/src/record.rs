@@ -5,9 +5,10 @@
 //! The SDK's span allocates its attribute list on the application thread,
 //! hands the export thread a `SpanData` to free there (so the two threads
 //! fight over the allocator's arena lock), and clones its tracer per span.
-//! Here a live span keeps a few attributes inline, and at its end the whole
-//! record is moved into its thread's batch ([`pipeline::local`]): per span,
-//! nothing is allocated on one thread and freed on another. It still lives
+//! Here a live span keeps a few attributes inline in a boxed record, and at
+//! its end the record is moved out of its box into its thread's batch
+//! ([`pipeline::local`]) and the box is freed on that same thread: per
+//! span, nothing is allocated on one thread and freed on another. It still lives
 //! in an OpenTelemetry [`Context`], so code using the plain OpenTelemetry
 //! API sees it as the current span and can annotate it.
 //!
@@ -49,7 +50,7 @@ pub(crate) struct SpanRecord {
     pub(crate) attributes: Attributes,
     pub(crate) dropped_attributes: u32,
     /// Events, links and a status: most spans have none, and the record
-    /// is copied twice on its way to the queue, so they live apart.
+    /// is copied on its way to the queue, so they live apart.
     pub(crate) extras: Option<Box<Extras>>,
     pub(crate) scope: Scope,
 }
@@ -177,7 +178,7 @@ pub(crate) struct Start {
 
 /// Starts a sampled span as a child of `parent`; returns the context
 /// carrying it. `trace_id` is the id the sampler drew for a new root.
-pub(crate) fn start(parent: &Context, trace_id: Option<TraceId>, start: Start) -> Context {
+pub(crate) fn start(parent: &Context, trace_id: Option<TraceId>, mut start: Start) -> Context {
     let ids = RandomIdGenerator::default();
     let parent_span = parent.span();
     let parent_sc = parent_span.span_context();
@@ -199,46 +200,48 @@ pub(crate) fn start(parent: &Context, trace_id: Option<TraceId>, start: Start) -
         false,
         trace_state,
     );
-    let Start {
-        name,
-        kind,
-        scope,
-        mut attributes,
-        mut links,
-        generation,
-    } = start;
-    let dropped_attributes = attributes.len().saturating_sub(MAX_ATTRIBUTES) as u32;
-    attributes.truncate(MAX_ATTRIBUTES);
+    // The record is large: it is built in one expression, straight into
+    // the span handed to the context, with `start`'s attribute list moved
+    // once. Each intermediate binding would be another copy.
+    let dropped_attributes = start.attributes.len().saturating_sub(MAX_ATTRIBUTES) as u32;
+    start.attributes.truncate(MAX_ATTRIBUTES);
+    let extras = links_extras(start.links);
+    let now = clock::now();
+    parent.with_span(RecordingSpan {
+        span_context: span_context.clone(),
+        generation: start.generation,
+        data: Some(Box::new(SpanRecord {
+            span_context,
+            parent_span_id,
+            parent_is_remote,
+            kind: start.kind,
+            name: start.name,
+            start: now,
+            end: now,
+            attributes: start.attributes,
+            dropped_attributes,
+            extras,
+            scope: Scope::Interned(start.scope),
+        })),
+    })
+}
+
+/// A new span's links, capped, in the extras that hold them (`None`
+/// without links).
+fn links_extras(mut links: Vec<Link>) -> Option<Box<Extras>> {
+    if links.is_empty() {
+        return None;
+    }
     let dropped_links = links.len().saturating_sub(MAX_LINKS) as u32;
     links.truncate(MAX_LINKS);
     for link in &mut links {
         link.dropped_attributes_count += cap(&mut link.attributes);
     }
-    let now = clock::now();
-    let record = SpanRecord {
-        span_context: span_context.clone(),
-        parent_span_id,
-        parent_is_remote,
-        kind,
-        name,
-        start: now,
-        end: now,
-        attributes,
-        dropped_attributes,
-        extras: (!links.is_empty() || dropped_links > 0).then(|| {
-            Box::new(Extras {
-                links,
-                dropped_links,
-                ..Extras::default()
-            })
-        }),
-        scope: Scope::Interned(scope),
-    };
-    parent.with_span(RecordingSpan {
-        span_context,
-        generation,
-        data: Some(record),
-    })
+    Some(Box::new(Extras {
+        links,
+        dropped_links,
+        ..Extras::default()
+    }))
 }
 
 /// Truncates an event's or link's attributes to the limit; returns how
@@ -255,8 +258,10 @@ fn cap(attributes: &mut Vec<KeyValue>) -> u32 {
 pub(crate) struct RecordingSpan {
     span_context: SpanContext,
     generation: u64,
+    /// Boxed: the context boxes this span and moves it on the way, and
+    /// a span holding its record inline would be copied whole each time.
     /// `None` once ended.
-    data: Option<SpanRecord>,
+    data: Option<Box<SpanRecord>>,
 }
 
 impl opentelemetry::trace::Span for RecordingSpan {
