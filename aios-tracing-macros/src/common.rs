@@ -246,7 +246,12 @@ pub(crate) fn start_span(
     if attrs.is_empty() {
         quote!(let #span_var = #site.start(#name, #kind);)
     } else {
-        quote!(let #span_var = #site.start_with(#name, #kind, || [#(#attrs),*]);)
+        let list = Ident::new("aios_attrs", Span::mixed_site());
+        quote! {
+            let #span_var = #site.start_with(#name, #kind, |mut #list| {
+                #(#list.push(#attrs);)*
+            });
+        }
     }
 }
 

@@ -6,8 +6,9 @@
 //!
 //! ```text
 //! let aios_span = { static SITE: CallSite = CallSite::new(crate name, crate version); &SITE }
-//!     .start(Cow::Borrowed("f"), SpanKind::Internal);
-//! if aios_span.is_recording() { set_attributes(&aios_span, [attr("uid", &uid)]); }
+//!     .start_with(Cow::Borrowed("f"), SpanKind::Internal, |mut aios_attrs| {
+//!         aios_attrs.push(attr("uid", &uid)); // only called for a sampled span
+//!     });
 //! let aios_ret = run::<io::Result<()>, _>(&aios_span, move || body); // records panics
 //! (&&&Outcome(&aios_ret)).aios_record_outcome(&aios_span);           // records `Err`
 //! aios_span.end();
@@ -61,17 +62,17 @@ impl CallSite {
     /// the result records nothing but keeps the parent's trace ids current,
     /// so propagation inside the traced code still works.
     pub fn start(&self, name: Cow<'static, str>, kind: SpanKind) -> Span {
-        self.start_with(name, kind, || [])
+        self.start_with(name, kind, |_| {})
     }
 
     /// [`start`](Self::start) with attributes, which are only evaluated
-    /// (by calling `attributes`) when the span is sampled.
+    /// (by calling `attributes`, which pushes them) when the span is sampled.
     #[inline]
-    pub fn start_with<const N: usize>(
+    pub fn start_with(
         &self,
         name: Cow<'static, str>,
         kind: SpanKind,
-        attributes: impl FnOnce() -> [Option<KeyValue>; N],
+        attributes: impl FnOnce(AttributeList<'_>),
     ) -> Span {
         let generation = registry::generation();
         if generation == 0 {
@@ -97,13 +98,25 @@ impl CallSite {
             links: Vec::new(),
             generation,
         };
-        // Pushed in place, with a plain loop: `collect` into a `SmallVec`
-        // costs several times as much for two or three attributes, and
-        // every move of the list is a copy.
-        for attribute in attributes().into_iter().flatten() {
-            start.attributes.push(attribute);
-        }
+        // Pushed one by one straight into the span's list: an array of
+        // them iterated and flattened cost more than the rest of this
+        // function, and every move of the list is a copy.
+        attributes(AttributeList(&mut start.attributes));
         Span::from_context(record::start(&parent, trace_id, start))
+    }
+}
+
+/// Where `#[trace]` and `span!` push a sampled span's attributes.
+#[derive(Debug)]
+pub struct AttributeList<'a>(&'a mut record::Attributes);
+
+impl AttributeList<'_> {
+    /// Adds the attribute, if there is one (`None`: a `None` value, left out).
+    #[inline]
+    pub fn push(&mut self, attribute: Option<KeyValue>) {
+        if let Some(attribute) = attribute {
+            self.0.push(attribute);
+        }
     }
 }
 
