@@ -113,15 +113,21 @@ impl Shared {
             accepted += 1;
             bytes += size;
         }
-        let refused = batch.split_off(accepted);
         let (before, bytes_before) = (queue.len, queue.bytes);
-        if accepted > 0 {
+        // What does not fit is dropped after the lock is released. Under
+        // overload that is usually the whole batch, which is then emptied
+        // and filled again: nothing is copied or allocated for it.
+        let refused = if accepted == 0 {
+            Some(batch)
+        } else {
+            let refused = (accepted < n).then(|| batch.split_off(accepted));
             queue.held += accepted;
             queue.bytes += bytes;
             queue.peak_bytes = queue.peak_bytes.max(queue.bytes);
             queue.len += accepted;
             queue.batches.push_back(batch);
-        }
+            refused
+        };
         let (len, bytes) = (queue.len, queue.bytes);
         let spare = queue.spare.pop();
         drop(queue);
@@ -131,22 +137,23 @@ impl Shared {
         {
             self.wake.notify_one();
         }
-        if !refused.is_empty() {
-            let dropped = refused.len() as u64;
-            drop(refused);
-            Counters::add(&self.counters.dropped, dropped);
-            Counters::add(&self.counters.dropped_queue_full, dropped);
-            QUEUE_FULL.warn(|suppressed| {
-                tracing::warn!(
-                    target: "aios_tracing",
-                    suppressed,
-                    max_spans = self.max_spans,
-                    max_bytes = self.max_bytes,
-                    "span export queue is full (collector slow or down?); dropping spans"
-                );
-            });
-        }
-        spare
+        let Some(mut refused) = refused else {
+            return spare;
+        };
+        let dropped = refused.len() as u64;
+        refused.clear();
+        Counters::add(&self.counters.dropped, dropped);
+        Counters::add(&self.counters.dropped_queue_full, dropped);
+        QUEUE_FULL.warn(|suppressed| {
+            tracing::warn!(
+                target: "aios_tracing",
+                suppressed,
+                max_spans = self.max_spans,
+                max_bytes = self.max_bytes,
+                "span export queue is full (collector slow or down?); dropping spans"
+            );
+        });
+        spare.or_else(|| (refused.capacity() >= self.local_spans).then_some(refused))
     }
 
     /// Queues a span that did not pass through a thread buffer; after
