@@ -67,7 +67,7 @@ thread_local! {
 /// `generation`. If that SDK was shut down, the span is counted as dropped;
 /// if it no longer exists at all, there is nothing to count it in.
 #[inline]
-pub(crate) fn submit(generation: u64, slot: &mut Option<Box<SpanRecord>>) {
+pub(crate) fn submit(generation: u64, slot: &mut Option<SpanRecord>) {
     // No thread-local (the thread is exiting) or it is busy (a span ended
     // from inside this very call): go straight to the shared queue.
     let _ = LOCAL.try_with(|local| {
@@ -77,13 +77,13 @@ pub(crate) fn submit(generation: u64, slot: &mut Option<Box<SpanRecord>>) {
     });
     if let Some(record) = slot.take() {
         if let Some(shared) = registry::pipeline(generation) {
-            shared.enqueue_one(*record);
+            shared.enqueue_one(record);
         }
     }
 }
 
 #[inline]
-fn push_local(local: &mut Option<Local>, generation: u64, slot: &mut Option<Box<SpanRecord>>) {
+fn push_local(local: &mut Option<Local>, generation: u64, slot: &mut Option<SpanRecord>) {
     if local.as_ref().map(|l| l.generation) != Some(generation) {
         // Dropping the old `Local` hands its spans over to their own SDK.
         *local = registry::pipeline(generation).map(|shared| Local {
@@ -115,10 +115,10 @@ impl Shared {
     /// The span in `slot` (taken) into its thread's buffer, which moves
     /// to the queue when full.
     #[inline]
-    fn push_local(&self, buffer: &ThreadBuffer, slot: &mut Option<Box<SpanRecord>>) {
+    fn push_local(&self, buffer: &ThreadBuffer, slot: &mut Option<SpanRecord>) {
         if !self.buffered {
             if let Some(span) = slot.take() {
-                self.enqueue_one(*span);
+                self.enqueue_one(span);
             }
             return;
         }
@@ -133,12 +133,12 @@ impl Shared {
         if self.closed.load(Ordering::Acquire) {
             drop(spans);
             if let Some(span) = slot.take() {
-                self.enqueue_one(*span);
+                self.enqueue_one(span);
             }
             return;
         }
         if let Some(span) = slot.take() {
-            spans.spans.push((*span, bytes));
+            spans.spans.push((span, bytes));
             spans.bytes += bytes;
         }
         if spans.spans.len() >= self.local_spans || spans.bytes >= self.local_bytes {
@@ -223,7 +223,7 @@ mod tests {
             let shared = std::sync::Arc::clone(&shared);
             std::thread::spawn(move || {
                 let buffer = shared.register_thread();
-                shared.push_local(&buffer, &mut Some(Box::new(record())));
+                shared.push_local(&buffer, &mut Some(record()));
                 // What a thread's `Local` does as the thread exits.
                 shared.hand_over(&buffer);
             })

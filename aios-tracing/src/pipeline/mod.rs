@@ -290,7 +290,7 @@ impl SpanProcessor for Pipeline {
         match self.shared.generation.load(Ordering::Acquire) {
             // Not installed (only in this crate's tests): no thread buffers.
             0 => self.shared.enqueue_one(record),
-            generation => submit(generation, &mut Some(Box::new(record))),
+            generation => submit(generation, &mut Some(record)),
         }
     }
 

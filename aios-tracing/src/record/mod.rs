@@ -7,10 +7,11 @@
 //! fight over the allocator's arena lock), and clones its tracer per span.
 //! Here a live span keeps a few attributes inline in a boxed record, and at
 //! its end the record is moved out of its box into its thread's batch
-//! ([`pipeline::local`]) and the box is freed on that same thread: per
-//! span, nothing is allocated on one thread and freed on another. It still lives
-//! in an OpenTelemetry [`Context`], so code using the plain OpenTelemetry
-//! API sees it as the current span and can annotate it.
+//! ([`pipeline::local`]) and the box is kept for the thread's next span
+//! ([`slots`]): per span, nothing is allocated on one thread and freed on
+//! another. It still lives in an OpenTelemetry [`Context`], so code using
+//! the plain OpenTelemetry API sees it as the current span and can
+//! annotate it.
 //!
 //! [`pipeline::local`]: crate::pipeline
 
@@ -207,22 +208,24 @@ pub(crate) fn start(parent: &Context, trace_id: Option<TraceId>, mut start: Star
     start.attributes.truncate(MAX_ATTRIBUTES);
     let extras = links_extras(start.links);
     let now = clock::now();
-    parent.with_span(RecordingSpan {
+    let mut slot = slots::take();
+    *slot = Some(SpanRecord {
         span_context: span_context.clone(),
+        parent_span_id,
+        parent_is_remote,
+        kind: start.kind,
+        name: start.name,
+        start: now,
+        end: now,
+        attributes: start.attributes,
+        dropped_attributes,
+        extras,
+        scope: Scope::Interned(start.scope),
+    });
+    parent.with_span(RecordingSpan {
+        span_context,
         generation: start.generation,
-        data: Some(Box::new(SpanRecord {
-            span_context,
-            parent_span_id,
-            parent_is_remote,
-            kind: start.kind,
-            name: start.name,
-            start: now,
-            end: now,
-            attributes: start.attributes,
-            dropped_attributes,
-            extras,
-            scope: Scope::Interned(start.scope),
-        })),
+        data: Some(slot),
     })
 }
 
@@ -258,11 +261,22 @@ fn cap(attributes: &mut Vec<KeyValue>) -> u32 {
 pub(crate) struct RecordingSpan {
     span_context: SpanContext,
     generation: u64,
-    /// Boxed: the context boxes this span and moves it on the way, and
-    /// a span holding its record inline would be copied whole each time.
-    /// `None` once ended.
-    data: Option<Box<SpanRecord>>,
+    /// In a box of its own (a slot of [`slots`]): the context boxes this
+    /// span and moves it on the way, and a span holding its record inline
+    /// would be copied whole each time. `None` once ended.
+    data: Option<Box<Slot>>,
 }
+
+impl RecordingSpan {
+    fn record(&mut self) -> Option<&mut SpanRecord> {
+        self.data.as_deref_mut()?.as_mut()
+    }
+}
+
+/// A live span's record; emptied when the span ends.
+type Slot = Option<SpanRecord>;
+
+mod slots;
 
 impl opentelemetry::trace::Span for RecordingSpan {
     fn add_event_with_timestamp<T>(
@@ -273,7 +287,7 @@ impl opentelemetry::trace::Span for RecordingSpan {
     ) where
         T: Into<Cow<'static, str>>,
     {
-        if let Some(data) = &mut self.data {
+        if let Some(data) = self.record() {
             let extras = data.extras();
             if extras.events.len() < MAX_EVENTS {
                 let dropped = cap(&mut attributes);
@@ -295,7 +309,7 @@ impl opentelemetry::trace::Span for RecordingSpan {
     }
 
     fn set_attribute(&mut self, attribute: KeyValue) {
-        if let Some(data) = &mut self.data {
+        if let Some(data) = self.record() {
             if data.attributes.len() < MAX_ATTRIBUTES {
                 data.attributes.push(attribute);
             } else {
@@ -305,7 +319,7 @@ impl opentelemetry::trace::Span for RecordingSpan {
     }
 
     fn set_status(&mut self, status: Status) {
-        if let Some(data) = &mut self.data {
+        if let Some(data) = self.record() {
             // Unset < Error < Ok: an Ok status is final.
             if status > Status::Unset && status > data.extras().status {
                 data.extras().status = status;
@@ -317,13 +331,13 @@ impl opentelemetry::trace::Span for RecordingSpan {
     where
         T: Into<Cow<'static, str>>,
     {
-        if let Some(data) = &mut self.data {
+        if let Some(data) = self.record() {
             data.name = new_name.into();
         }
     }
 
     fn add_link(&mut self, span_context: SpanContext, mut attributes: Vec<KeyValue>) {
-        if let Some(data) = &mut self.data {
+        if let Some(data) = self.record() {
             let extras = data.extras();
             if extras.links.len() < MAX_LINKS {
                 let dropped = cap(&mut attributes);
@@ -343,14 +357,18 @@ impl opentelemetry::trace::Span for RecordingSpan {
     }
 
     fn end_with_timestamp(&mut self, timestamp: SystemTime) {
-        if let Some(record) = &mut self.data {
+        let Some(mut slot) = self.data.take() else {
+            return;
+        };
+        if let Some(record) = slot.as_mut() {
             // Clocks are re-anchored now and then; a span never ends
             // before it started.
             record.end = timestamp.max(record.start);
             // Passed by reference down to where it is stored: the record
             // is large, and each move would be a copy.
-            pipeline::submit(self.generation, &mut self.data);
+            pipeline::submit(self.generation, &mut slot);
         }
+        slots::give_back(slot);
     }
 }
 
