@@ -228,11 +228,14 @@ fn borrow(value: &Expr) -> TokenStream {
 /// The cache is a `static` in its own block so user code cannot see it.
 /// The attribute expressions sit in a closure the runtime calls only for a
 /// sampled span, so unsampled spans cost no attribute work at all.
+/// `sync_body`: the span is used only by the code generated around a body
+/// that runs to completion right here, and never handed out.
 pub(crate) fn start_span(
     span_var: &Ident,
     name: &TokenStream,
     kind: &TokenStream,
     attrs: &[TokenStream],
+    sync_body: bool,
 ) -> TokenStream {
     let site = quote! {
         {
@@ -243,15 +246,16 @@ pub(crate) fn start_span(
             &SITE
         }
     };
-    if attrs.is_empty() {
-        quote!(let #span_var = #site.start(#name, #kind);)
+    let start = if sync_body {
+        quote!(start_sync_with)
     } else {
-        let list = Ident::new("aios_attrs", Span::mixed_site());
-        quote! {
-            let #span_var = #site.start_with(#name, #kind, |mut #list| {
-                #(#list.push(#attrs);)*
-            });
-        }
+        quote!(start_with)
+    };
+    let list = Ident::new("aios_attrs", Span::mixed_site());
+    quote! {
+        let #span_var = #site.#start(#name, #kind, |mut #list| {
+            #(#list.push(#attrs);)*
+        });
     }
 }
 

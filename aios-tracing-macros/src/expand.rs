@@ -162,10 +162,14 @@ fn instrument(function: &mut ItemFn, args: &TraceArgs) -> TokenStream {
         });
         attr_tokens(&key, arg.format, &value)
     }));
-    let start = start_span(&span_var, &name, &kind, &attrs);
-    let prelude = start;
-
     let shape = Shape::of(&function.sig, &mut function.block);
+    let prelude = start_span(
+        &span_var,
+        &name,
+        &kind,
+        &attrs,
+        matches!(shape, Shape::Sync),
+    );
     let block = &mut function.block;
     match shape {
         Shape::Sync => sync_body(

@@ -204,7 +204,7 @@ impl SpanInput {
             .iter()
             .map(|entry| attr_tokens(&entry.key, entry.format, &entry.value))
             .collect();
-        let start = start_span(&span_var, &name, &kind, &attrs);
+        let start = start_span(&span_var, &name, &kind, &attrs, false);
         let body = match self.body {
             Body::Now {
                 closure,

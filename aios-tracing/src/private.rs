@@ -74,6 +74,33 @@ impl CallSite {
         kind: SpanKind,
         attributes: impl FnOnce(AttributeList<'_>),
     ) -> Span {
+        self.start_in(name, kind, attributes, false)
+    }
+
+    /// [`start_with`](Self::start_with) for a sync body, whose span only
+    /// the generated code around it uses and which ends before it returns.
+    /// A span that is not recorded and whose parent is current then needs
+    /// no handle on the parent's context at all (no `Arc` to clone and
+    /// drop): the parent stays current for the whole body, and the handle
+    /// records nothing.
+    #[inline]
+    pub fn start_sync_with(
+        &self,
+        name: Cow<'static, str>,
+        kind: SpanKind,
+        attributes: impl FnOnce(AttributeList<'_>),
+    ) -> Span {
+        self.start_in(name, kind, attributes, true)
+    }
+
+    #[inline(always)]
+    fn start_in(
+        &self,
+        name: Cow<'static, str>,
+        kind: SpanKind,
+        attributes: impl FnOnce(AttributeList<'_>),
+        sync_body: bool,
+    ) -> Span {
         let generation = registry::generation();
         if generation == 0 {
             return Span::from_context(without_sdk(Context::current()));
@@ -83,6 +110,7 @@ impl CallSite {
         let ratio = registry::sampling_ratio();
         let trace_id = match Context::map_current(|parent| sampling::decide(parent, ratio)) {
             Decision::Record(trace_id) => trace_id,
+            Decision::Inherit if sync_body => return Span::inherited(Context::new(), true),
             Decision::Inherit => return Span::inherited(Context::current(), true),
             Decision::Unsampled(cx) => return Span::from_context(cx),
         };

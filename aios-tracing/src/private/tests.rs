@@ -350,4 +350,45 @@ mod macros {
         assert!(outer.events.is_empty());
         assert_eq!(attr(&outer, "after"), Some(Value::Bool(true)));
     }
+
+    #[trace]
+    fn current_ids() -> Result<opentelemetry::trace::SpanContext, Boom> {
+        use opentelemetry::trace::TraceContextExt as _;
+        Ok(opentelemetry::Context::map_current(|cx| {
+            cx.span().span_context().clone()
+        }))
+    }
+
+    #[trace]
+    fn panics_in_an_unsampled_trace() {
+        panic!("unsampled");
+    }
+
+    /// Under an unsampled parent a sync `#[trace]` fn builds nothing and
+    /// holds no handle on the parent's context: the parent's ids are the
+    /// current ones in the body (for propagation and logs), and a failure
+    /// or a panic leaves the parent's context current and untouched.
+    #[test]
+    fn an_unsampled_child_runs_in_its_parents_context() {
+        use opentelemetry::trace::{
+            SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState,
+        };
+        let sdk = install(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)));
+        let parent = SpanContext::new(
+            TraceId::from(0x42_u128),
+            SpanId::from(7_u64),
+            TraceFlags::default(),
+            true,
+            TraceState::NONE,
+        );
+        let _attached = opentelemetry::Context::new()
+            .with_remote_span_context(parent.clone())
+            .attach();
+        assert_eq!(current_ids().ok(), Some(parent.clone()));
+        assert!(fails_while_suppressed().is_err());
+        assert!(std::panic::catch_unwind(panics_in_an_unsampled_trace).is_err());
+        let still = opentelemetry::Context::map_current(|cx| cx.span().span_context().clone());
+        assert_eq!(still, parent);
+        assert!(sdk.spans().is_empty());
+    }
 }
