@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! let aios_span = { static SITE: CallSite = CallSite::new(crate name, crate version); &SITE }
-//!     .start_with(Cow::Borrowed("f"), SpanKind::Internal, |mut aios_attrs| {
+//!     .start_sync_with(Cow::Borrowed("f"), SpanKind::Internal, |mut aios_attrs| {
 //!         aios_attrs.push(attr("uid", &uid)); // only called for a sampled span
 //!     });
 //! let aios_ret = run::<io::Result<()>, _>(&aios_span, move || body); // records panics
@@ -58,15 +58,11 @@ impl CallSite {
         }
     }
 
-    /// Starts a span, child of the current context. Without an active SDK
-    /// the result records nothing but keeps the parent's trace ids current,
-    /// so propagation inside the traced code still works.
-    pub fn start(&self, name: Cow<'static, str>, kind: SpanKind) -> Span {
-        self.start_with(name, kind, |_| {})
-    }
-
-    /// [`start`](Self::start) with attributes, which are only evaluated
-    /// (by calling `attributes`, which pushes them) when the span is sampled.
+    /// Starts a span, child of the current context, with attributes that
+    /// are only evaluated (by calling `attributes`, which pushes them) when
+    /// the span is sampled. Without an active SDK the result records
+    /// nothing but keeps the parent's trace ids current, so propagation
+    /// inside the traced code still works.
     #[inline]
     pub fn start_with(
         &self,
