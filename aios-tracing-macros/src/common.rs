@@ -246,14 +246,9 @@ pub(crate) fn start_span(
             &SITE
         }
     };
-    let start = if sync_body {
-        quote!(start_sync_with)
-    } else {
-        quote!(start_with)
-    };
     let list = Ident::new("aios_attrs", Span::mixed_site());
     quote! {
-        let #span_var = #site.#start(#name, #kind, |mut #list| {
+        let #span_var = #site.start(#name, #kind, #sync_body, |mut #list| {
             #(#list.push(#attrs);)*
         });
     }
