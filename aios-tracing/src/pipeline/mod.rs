@@ -288,7 +288,7 @@ impl SpanProcessor for Pipeline {
         }
         let record = SpanRecord::from_span_data(span);
         match self.shared.generation.load(Ordering::Acquire) {
-            // Not installed (only in this crate's tests): no thread buffers.
+            // Not installed: no generation to find this thread's buffer by.
             0 => self.shared.enqueue_one(record),
             generation => submit(generation, &mut Some(record)),
         }

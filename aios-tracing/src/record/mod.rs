@@ -202,8 +202,8 @@ pub(crate) fn start(parent: &Context, trace_id: Option<TraceId>, mut start: Star
         trace_state,
     );
     // The record is large: it is built in one expression, straight into
-    // the span handed to the context, with `start`'s attribute list moved
-    // once. Each intermediate binding would be another copy.
+    // its slot, with `start`'s attribute list moved once. Each
+    // intermediate binding would be another copy.
     let dropped_attributes = start.attributes.len().saturating_sub(MAX_ATTRIBUTES) as u32;
     start.attributes.truncate(MAX_ATTRIBUTES);
     let extras = links_extras(start.links);
@@ -245,6 +245,16 @@ fn links_extras(mut links: Vec<Link>) -> Option<Box<Extras>> {
         dropped_links,
         ..Extras::default()
     }))
+}
+
+/// Adds an event or link made by `make`, or counts it dropped once `items`
+/// holds `max`.
+fn push_capped<T>(items: &mut Vec<T>, dropped: &mut u32, max: usize, make: impl FnOnce() -> T) {
+    if items.len() < max {
+        items.push(make());
+    } else {
+        *dropped += 1;
+    }
 }
 
 /// Truncates an event's or link's attributes to the limit; returns how
@@ -289,14 +299,15 @@ impl opentelemetry::trace::Span for RecordingSpan {
     {
         if let Some(data) = self.record() {
             let extras = data.extras();
-            if extras.events.len() < MAX_EVENTS {
-                let dropped = cap(&mut attributes);
-                extras
-                    .events
-                    .push(Event::new(name, timestamp, attributes, dropped));
-            } else {
-                extras.dropped_events += 1;
-            }
+            push_capped(
+                &mut extras.events,
+                &mut extras.dropped_events,
+                MAX_EVENTS,
+                || {
+                    let dropped = cap(&mut attributes);
+                    Event::new(name, timestamp, attributes, dropped)
+                },
+            );
         }
     }
 
@@ -339,14 +350,15 @@ impl opentelemetry::trace::Span for RecordingSpan {
     fn add_link(&mut self, span_context: SpanContext, mut attributes: Vec<KeyValue>) {
         if let Some(data) = self.record() {
             let extras = data.extras();
-            if extras.links.len() < MAX_LINKS {
-                let dropped = cap(&mut attributes);
-                extras
-                    .links
-                    .push(Link::new(span_context, attributes, dropped));
-            } else {
-                extras.dropped_links += 1;
-            }
+            push_capped(
+                &mut extras.links,
+                &mut extras.dropped_links,
+                MAX_LINKS,
+                || {
+                    let dropped = cap(&mut attributes);
+                    Link::new(span_context, attributes, dropped)
+                },
+            );
         }
     }
 
