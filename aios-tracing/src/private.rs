@@ -98,19 +98,19 @@ impl CallSite {
         let scope = *self
             .scope
             .get_or_init(|| registry::intern_scope(self.scope_name, self.scope_version));
-        let mut start = record::Start {
+        let start = record::Start {
             name,
             kind,
             scope,
-            attributes: record::Attributes::new(),
             links: Vec::new(),
             generation,
         };
-        // Pushed one by one straight into the span's list: an array of
+        // Pushed one by one straight into the span's record: an array of
         // them iterated and flattened cost more than the rest of this
         // function, and every move of the list is a copy.
-        attributes(AttributeList(&mut start.attributes));
-        Span::from_context(record::start(&parent, trace_id, start))
+        Span::from_context(record::start(&parent, trace_id, start, |list| {
+            attributes(AttributeList(list));
+        }))
     }
 }
 

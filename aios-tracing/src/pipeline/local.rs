@@ -9,14 +9,14 @@
 //! buffer over as it goes.
 
 use super::{footprint, Queued, Shared};
-use crate::record::SpanRecord;
+use crate::record::{slots, Slot};
 use crate::registry;
 use std::cell::RefCell;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Spans a thread gathers, at most, before moving them to the shared queue.
-pub(super) const LOCAL_BATCH: usize = 64;
+pub(crate) const LOCAL_BATCH: usize = 64;
 
 /// How much of the queue's bounds one thread's buffer may hold: the
 /// buffers sit outside the queue, so they are kept small next to it.
@@ -63,27 +63,29 @@ thread_local! {
     static LOCAL: RefCell<Option<Local>> = const { RefCell::new(None) };
 }
 
-/// Queues the ended span in `slot` (taking it) for the pipeline of SDK
-/// `generation`. If that SDK was shut down, the span is counted as dropped;
-/// if it no longer exists at all, there is nothing to count it in.
+/// Queues the ended span in `slot` for the pipeline of SDK `generation`.
+/// If that SDK was shut down, the span is counted as dropped; if it no
+/// longer exists at all, there is nothing to count it in.
 #[inline]
-pub(crate) fn submit(generation: u64, slot: &mut Option<SpanRecord>) {
+pub(crate) fn submit(generation: u64, slot: Box<Slot>) {
+    let mut slot = Some(slot);
     // No thread-local (the thread is exiting) or it is busy (a span ended
     // from inside this very call): go straight to the shared queue.
     let _ = LOCAL.try_with(|local| {
         if let Ok(mut local) = local.try_borrow_mut() {
-            push_local(&mut local, generation, slot);
+            push_local(&mut local, generation, &mut slot);
         }
     });
-    if let Some(record) = slot.take() {
-        if let Some(shared) = registry::pipeline(generation) {
-            shared.enqueue_one(record);
+    if let Some(slot) = slot {
+        match registry::pipeline(generation) {
+            Some(shared) => shared.enqueue_one(slot),
+            None => slots::give_back(slot),
         }
     }
 }
 
 #[inline]
-fn push_local(local: &mut Option<Local>, generation: u64, slot: &mut Option<SpanRecord>) {
+fn push_local(local: &mut Option<Local>, generation: u64, slot: &mut Option<Box<Slot>>) {
     if local.as_ref().map(|l| l.generation) != Some(generation) {
         // Dropping the old `Local` hands its spans over to their own SDK.
         *local = registry::pipeline(generation).map(|shared| Local {
@@ -115,14 +117,14 @@ impl Shared {
     /// The span in `slot` (taken) into its thread's buffer, which moves
     /// to the queue when full.
     #[inline]
-    fn push_local(&self, buffer: &ThreadBuffer, slot: &mut Option<SpanRecord>) {
+    fn push_local(&self, buffer: &ThreadBuffer, slot: &mut Option<Box<Slot>>) {
         if !self.buffered {
-            if let Some(span) = slot.take() {
-                self.enqueue_one(span);
+            if let Some(slot) = slot.take() {
+                self.enqueue_one(slot);
             }
             return;
         }
-        let Some(span) = slot.as_mut() else {
+        let Some(span) = slot.as_deref_mut().and_then(Option::as_mut) else {
             return;
         };
         let bytes = footprint::fit(span, self.max_value_length);
@@ -132,21 +134,26 @@ impl Shared {
         // nothing can slip into the queue behind its back.
         if self.closed.load(Ordering::Acquire) {
             drop(spans);
-            if let Some(span) = slot.take() {
-                self.enqueue_one(span);
+            if let Some(slot) = slot.take() {
+                self.enqueue_one(slot);
             }
             return;
         }
-        if let Some(span) = slot.take() {
-            spans.spans.push((span, bytes));
+        if let Some(slot) = slot.take() {
+            spans.spans.push((slot, bytes));
             spans.bytes += bytes;
         }
         if spans.spans.len() >= self.local_spans || spans.bytes >= self.local_bytes {
             let batch = std::mem::take(&mut spans.spans);
             spans.bytes = 0;
-            spans.spans = self
-                .enqueue_and_refill(batch)
-                .unwrap_or_else(|| Vec::with_capacity(self.local_spans));
+            spans.spans = match self.enqueue_and_refill(batch, true) {
+                // Its slots are the ones this thread's next spans take.
+                Some(mut refill) => {
+                    slots::give_back_all(refill.drain(..).map(|(slot, _)| slot));
+                    refill
+                }
+                None => Vec::with_capacity(self.local_spans),
+            };
         }
     }
 
@@ -205,6 +212,43 @@ mod tests {
         }
     }
 
+    /// Slots travel with their spans to the worker and come back, emptied,
+    /// with the batch they went in: a thread that keeps ending spans stops
+    /// allocating them.
+    #[test]
+    fn a_thread_gets_its_slots_back_with_an_emptied_batch() {
+        use crate::record::slots;
+        let config = WorkerConfig {
+            use_batch: true,
+            max_queue_size: 1 << 20,
+            max_queue_bytes: 1 << 30,
+            max_export_batch_size: 512,
+            scheduled_delay: Duration::from_secs(3600),
+            max_concurrent_exports: 1,
+            max_attribute_value_length: usize::MAX,
+        };
+        let pipeline = Pipeline::start(config, Sinks::default()).unwrap();
+        let shared = pipeline.stats_source();
+        let buffer = shared.register_thread();
+        let fill = || {
+            for _ in 0..super::LOCAL_BATCH {
+                shared.push_local(&buffer, &mut Some(slots::filled(record())));
+            }
+        };
+        fill();
+        pipeline.flush(Duration::from_secs(5)).unwrap();
+        assert_eq!(slots::kept(), 0);
+        // The last span of this batch moves it to the queue and brings the
+        // first batch back, with its emptied slots.
+        fill();
+        assert_eq!(slots::kept(), super::LOCAL_BATCH);
+        pipeline.flush(Duration::from_secs(5)).unwrap();
+        // These spans take the slots kept, and the next batch comes back.
+        fill();
+        assert_eq!(slots::kept(), super::LOCAL_BATCH);
+        assert_eq!(shared.stats().exported, 2 * super::LOCAL_BATCH as u64);
+    }
+
     #[test]
     fn exited_threads_buffers_are_forgotten_without_waiting_for_the_timer() {
         let config = WorkerConfig {
@@ -223,7 +267,7 @@ mod tests {
             let shared = std::sync::Arc::clone(&shared);
             std::thread::spawn(move || {
                 let buffer = shared.register_thread();
-                shared.push_local(&buffer, &mut Some(record()));
+                shared.push_local(&buffer, &mut Some(Box::new(Some(record()))));
                 // What a thread's `Local` does as the thread exits.
                 shared.hand_over(&buffer);
             })

@@ -12,7 +12,7 @@ mod local;
 mod worker;
 
 use crate::diagnostics::RateLimited;
-use crate::record::SpanRecord;
+use crate::record::{slots, Slot, SpanRecord};
 use crate::stats::{Counters, ExportStats};
 use local::ThreadBuffer;
 use opentelemetry::Context;
@@ -23,14 +23,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-pub(crate) use local::submit;
+pub(crate) use local::{submit, LOCAL_BATCH};
 pub(crate) use worker::{Sinks, WorkerConfig};
 
-/// A span with its estimated size in bytes.
-pub(crate) type Queued = (SpanRecord, usize);
+/// An ended span, in its slot, with its estimated size in bytes.
+pub(crate) type Queued = (Box<Slot>, usize);
 
-/// Spans that travel together: a thread's buffer, moved whole, so the
-/// spans themselves are not copied on the way to the worker.
+/// Spans that travel together: a thread's buffer, moved whole. The worker
+/// empties each slot and gives the batch back with its slots, for a thread
+/// to use again.
 pub(crate) type Batch = Vec<Queued>;
 
 /// Spans waiting for the worker.
@@ -44,15 +45,12 @@ struct Queue {
     held: usize,
     bytes: usize,
     peak_bytes: usize,
-    /// Emptied batches the worker gave back, for threads to fill again:
-    /// a fresh one per batch would be allocated by the application thread
-    /// and freed by the worker, and the two would meet on the allocator's
-    /// lock (such batches are too large for its per-thread caches).
+    /// Emptied batches the worker gave back, each still holding its
+    /// emptied slots, for threads to fill again: fresh ones would be
+    /// allocated by the application thread and freed by the worker, and
+    /// the two would meet on the allocator's lock.
     spare: Vec<Batch>,
 }
-
-/// Emptied batches kept for reuse, at most.
-const SPARE_BATCHES: usize = 32;
 
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -75,6 +73,9 @@ pub(crate) struct Shared {
     /// or bytes.
     local_spans: usize,
     local_bytes: usize,
+    /// Emptied batches kept for reuse, at most: enough for the spans
+    /// queued between two wake-ups of the worker, twice over.
+    spare_batches: usize,
     /// The SDK generation this pipeline was installed as (0 until then):
     /// how spans the SDK itself built find their thread's buffer.
     generation: AtomicU64,
@@ -91,12 +92,13 @@ impl Shared {
     /// Queues a batch of ended spans, as much of it as the bounds allow;
     /// the rest is counted as dropped.
     fn enqueue(&self, batch: Batch) {
-        drop(self.enqueue_and_refill(batch));
+        drop(self.enqueue_and_refill(batch, false));
     }
 
-    /// [`enqueue`](Self::enqueue), returning an emptied batch to fill next
-    /// if the worker gave one back.
-    fn enqueue_and_refill(&self, mut batch: Batch) -> Option<Batch> {
+    /// [`enqueue`](Self::enqueue); with `refill`, returns an emptied batch
+    /// to fill next (its slots emptied, or holding refused spans that are
+    /// already counted as dropped) if there is one.
+    fn enqueue_and_refill(&self, mut batch: Batch, refill: bool) -> Option<Batch> {
         let n = batch.len();
         if n == 0 {
             return None;
@@ -129,7 +131,7 @@ impl Shared {
             refused
         };
         let (len, bytes) = (queue.len, queue.bytes);
-        let spare = queue.spare.pop();
+        let spare = if refill { queue.spare.pop() } else { None };
         drop(queue);
         // Once per filling: the worker takes everything when it wakes.
         if (before < self.wake_at && len >= self.wake_at)
@@ -137,11 +139,10 @@ impl Shared {
         {
             self.wake.notify_one();
         }
-        let Some(mut refused) = refused else {
+        let Some(refused) = refused else {
             return spare;
         };
         let dropped = refused.len() as u64;
-        refused.clear();
         Counters::add(&self.counters.dropped, dropped);
         Counters::add(&self.counters.dropped_queue_full, dropped);
         QUEUE_FULL.warn(|suppressed| {
@@ -153,19 +154,29 @@ impl Shared {
                 "span export queue is full (collector slow or down?); dropping spans"
             );
         });
-        spare.or_else(|| (refused.capacity() >= self.local_spans).then_some(refused))
+        match spare {
+            Some(spare) => {
+                slots::give_back_all(refused.into_iter().map(|(slot, _)| slot));
+                Some(spare)
+            }
+            None => refill.then_some(refused),
+        }
     }
 
     /// Queues a span that did not pass through a thread buffer; after
     /// shutdown it is counted as dropped.
-    fn enqueue_one(&self, mut span: SpanRecord) {
+    fn enqueue_one(&self, mut slot: Box<Slot>) {
+        let Some(span) = slot.as_mut() else {
+            return;
+        };
         if self.closed.load(Ordering::Acquire) {
             Counters::add(&self.counters.ended, 1);
             Counters::add(&self.counters.dropped, 1);
+            slots::give_back(slot);
             return;
         }
-        let bytes = footprint::fit(&mut span, self.max_value_length);
-        self.enqueue(vec![(span, bytes)]);
+        let bytes = footprint::fit(span, self.max_value_length);
+        self.enqueue(vec![(slot, bytes)]);
     }
 
     /// Swaps the queued batches into `spare` (which must be empty) in O(1),
@@ -187,8 +198,8 @@ impl Shared {
         for batch in emptied.drain(..) {
             // Only batches as large as a thread fills: not the one-span
             // batches of spans that bypass the thread buffers.
-            if queue.spare.len() < SPARE_BATCHES && batch.capacity() >= self.local_spans {
-                debug_assert!(batch.is_empty());
+            if queue.spare.len() < self.spare_batches && batch.capacity() >= self.local_spans {
+                debug_assert!(batch.iter().all(|(slot, _)| slot.is_none()));
                 queue.spare.push(batch);
             }
         }
@@ -238,6 +249,7 @@ impl Pipeline {
         let shared = Arc::new(Shared {
             local_spans,
             local_bytes,
+            spare_batches: (wake_at(&config) * 2).div_ceil(local_spans).max(2),
             queue: Mutex::new(Queue::default()),
             max_spans: config.max_queue_size,
             max_bytes: config.max_queue_bytes,
@@ -286,11 +298,11 @@ impl SpanProcessor for Pipeline {
         if !span.span_context.is_sampled() {
             return;
         }
-        let record = SpanRecord::from_span_data(span);
+        let slot = slots::filled(SpanRecord::from_span_data(span));
         match self.shared.generation.load(Ordering::Acquire) {
             // Not installed: no generation to find this thread's buffer by.
-            0 => self.shared.enqueue_one(record),
-            generation => submit(generation, &mut Some(record)),
+            0 => self.shared.enqueue_one(slot),
+            generation => submit(generation, slot),
         }
     }
 

@@ -5,6 +5,7 @@ use super::{Batch, Shared};
 use crate::console::Console;
 use crate::diagnostics::RateLimited;
 use crate::export::{OtlpExporter, PreparedOtlp};
+use crate::record::SpanRecord;
 use crate::stats::Counters;
 use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
@@ -141,6 +142,9 @@ struct Worker {
     collect: Option<Arc<Mutex<Vec<SpanData>>>>,
     /// Batches taken off the shared queue, not yet sent.
     staging: VecDeque<Batch>,
+    /// Spans of the front batch in `staging` already sent: a batch stays
+    /// whole, slots and all, until every span in it is taken out.
+    front_sent: usize,
     in_flight: JoinSet<Result<(), String>>,
     in_flight_sizes: HashMap<Id, u64>,
     /// Whether everything since the last flush reply was delivered.
@@ -161,6 +165,7 @@ async fn run(
         shared,
         config,
         staging: VecDeque::new(),
+        front_sent: 0,
         in_flight: JoinSet::new(),
         in_flight_sizes: HashMap::new(),
         all_delivered: true,
@@ -245,22 +250,25 @@ impl Worker {
                 self.shared.swap_out(&mut self.staging);
             }
             let mut batch = Vec::with_capacity(batch_size.min(1024));
-            let mut bytes = 0;
+            let (mut taken, mut bytes) = (0, 0);
             let mut emptied = Vec::new();
-            while batch.len() < batch_size {
+            while taken < batch_size {
                 let Some(front) = self.staging.front_mut() else {
                     break;
                 };
-                let take = (batch_size - batch.len()).min(front.len());
-                for (span, size) in front.drain(..take) {
-                    bytes += size;
-                    batch.push(span.into_span_data());
+                let end = front.len().min(self.front_sent + batch_size - taken);
+                for (slot, size) in &mut front[self.front_sent..end] {
+                    taken += 1;
+                    bytes += *size;
+                    batch.extend(slot.take().map(SpanRecord::into_span_data));
                 }
-                if front.is_empty() {
+                self.front_sent = end;
+                if end == front.len() {
                     emptied.extend(self.staging.pop_front());
+                    self.front_sent = 0;
                 }
             }
-            self.shared.release(batch.len(), bytes, &mut emptied);
+            self.shared.release(taken, bytes, &mut emptied);
             self.send(batch);
         }
     }
@@ -332,6 +340,7 @@ impl Worker {
         }
         // Whatever the worker had taken, then whatever is still queued.
         let (mut left, mut bytes) = discard(&mut self.staging);
+        self.front_sent = 0;
         self.shared.swap_out(&mut self.staging);
         let (queued, queued_bytes) = discard(&mut self.staging);
         left += queued;
@@ -355,11 +364,13 @@ impl Worker {
     }
 }
 
-/// Empties `batches`; returns the spans and bytes that were in them.
+/// Empties `batches`; returns the spans and bytes that were in them (and
+/// not yet sent).
 fn discard(batches: &mut VecDeque<Batch>) -> (u64, usize) {
     batches
         .drain(..)
         .flatten()
+        .filter(|(slot, _)| slot.is_some())
         .fold((0, 0), |(spans, bytes), (_, size)| {
             (spans + 1, bytes + size)
         })

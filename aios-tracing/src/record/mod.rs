@@ -166,12 +166,11 @@ fn sdk_scope(scope: InstrumentationScope) -> Scope {
     Scope::Interned(interned)
 }
 
-/// What a sampled span starts with, besides its parent.
+/// What a sampled span starts with, besides its parent and attributes.
 pub(crate) struct Start {
     pub(crate) name: Cow<'static, str>,
     pub(crate) kind: SpanKind,
     pub(crate) scope: &'static InstrumentationScope,
-    pub(crate) attributes: Attributes,
     pub(crate) links: Vec<Link>,
     /// The SDK generation whose pipeline the span goes to.
     pub(crate) generation: u64,
@@ -179,7 +178,13 @@ pub(crate) struct Start {
 
 /// Starts a sampled span as a child of `parent`; returns the context
 /// carrying it. `trace_id` is the id the sampler drew for a new root.
-pub(crate) fn start(parent: &Context, trace_id: Option<TraceId>, mut start: Start) -> Context {
+/// `attributes` pushes the span's attributes straight into its record.
+pub(crate) fn start(
+    parent: &Context,
+    trace_id: Option<TraceId>,
+    start: Start,
+    attributes: impl FnOnce(&mut Attributes),
+) -> Context {
     let ids = RandomIdGenerator::default();
     let parent_span = parent.span();
     let parent_sc = parent_span.span_context();
@@ -201,15 +206,12 @@ pub(crate) fn start(parent: &Context, trace_id: Option<TraceId>, mut start: Star
         false,
         trace_state,
     );
-    // The record is large: it is built in one expression, straight into
-    // its slot, with `start`'s attribute list moved once. Each
-    // intermediate binding would be another copy.
-    let dropped_attributes = start.attributes.len().saturating_sub(MAX_ATTRIBUTES) as u32;
-    start.attributes.truncate(MAX_ATTRIBUTES);
-    let extras = links_extras(start.links);
     let now = clock::now();
     let mut slot = slots::take();
-    *slot = Some(SpanRecord {
+    // The record is large: it is written once, in its slot, and the
+    // attributes are then pushed into it there. Each intermediate value
+    // holding them would be another copy.
+    let record = slot.insert(SpanRecord {
         span_context: span_context.clone(),
         parent_span_id,
         parent_is_remote,
@@ -217,11 +219,14 @@ pub(crate) fn start(parent: &Context, trace_id: Option<TraceId>, mut start: Star
         name: start.name,
         start: now,
         end: now,
-        attributes: start.attributes,
-        dropped_attributes,
-        extras,
+        attributes: Attributes::new(),
+        dropped_attributes: 0,
+        extras: links_extras(start.links),
         scope: Scope::Interned(start.scope),
     });
+    attributes(&mut record.attributes);
+    record.dropped_attributes = record.attributes.len().saturating_sub(MAX_ATTRIBUTES) as u32;
+    record.attributes.truncate(MAX_ATTRIBUTES);
     parent.with_span(RecordingSpan {
         span_context,
         generation: start.generation,
@@ -283,10 +288,12 @@ impl RecordingSpan {
     }
 }
 
-/// A live span's record; emptied when the span ends.
-type Slot = Option<SpanRecord>;
+/// A span's record in its own box, from its start until the export
+/// thread takes it out; the emptied box then comes back to be used again
+/// (see [`slots`]). `None` once emptied.
+pub(crate) type Slot = Option<SpanRecord>;
 
-mod slots;
+pub(crate) mod slots;
 
 impl opentelemetry::trace::Span for RecordingSpan {
     fn add_event_with_timestamp<T>(
@@ -372,15 +379,17 @@ impl opentelemetry::trace::Span for RecordingSpan {
         let Some(mut slot) = self.data.take() else {
             return;
         };
-        if let Some(record) = slot.as_mut() {
-            // Clocks are re-anchored now and then; a span never ends
-            // before it started.
-            record.end = timestamp.max(record.start);
-            // Passed by reference down to where it is stored: the record
-            // is large, and each move would be a copy.
-            pipeline::submit(self.generation, &mut slot);
+        match slot.as_mut() {
+            Some(record) => {
+                // Clocks are re-anchored now and then; a span never ends
+                // before it started.
+                record.end = timestamp.max(record.start);
+                // The box is what travels to the export thread, not the
+                // record: moving the record would copy it.
+                pipeline::submit(self.generation, slot);
+            }
+            None => slots::give_back(slot),
         }
-        slots::give_back(slot);
     }
 }
 

@@ -1,16 +1,20 @@
-//! Emptied record slots kept per thread for the next spans: a span's
-//! record moves on to the export thread when it ends, its box stays here,
-//! and the next span on the thread starts without an allocation (and
-//! writes its record into memory the cache has just seen).
+//! Emptied record slots kept per thread for the next spans. A span's
+//! record is written into a slot at its start; at its end the slot itself
+//! (a pointer, not the large record) goes into its thread's batch; the
+//! export thread takes the record out and the emptied slots come back, a
+//! batch at a time, to the next thread that fills a batch. So the next
+//! span on a thread starts without an allocation, and no slot is
+//! allocated on one thread and freed on another.
 
-use super::Slot;
+use super::{Slot, SpanRecord};
 use std::cell::RefCell;
 
-/// Enough for spans nested this deep on one thread to all reuse slots.
-const KEPT: usize = 16;
+/// A thread's batch of slots in flight plus spans nested this deep: a
+/// thread hands a full batch over and gets an emptied one back.
+const KEPT: usize = crate::pipeline::LOCAL_BATCH + 16;
 
 /// The boxes themselves are what is kept: each one is handed whole to a
-/// span, which moves the record in and out of it.
+/// span, which writes its record into it.
 #[allow(clippy::vec_box)]
 type Kept = Vec<Box<Slot>>;
 
@@ -18,24 +22,46 @@ thread_local! {
     static FREE: RefCell<Kept> = const { RefCell::new(Vec::new()) };
 }
 
-pub(super) fn take() -> Box<Slot> {
+/// An empty slot, this thread's last one given back if it has one.
+pub(crate) fn take() -> Box<Slot> {
     FREE.try_with(|free| free.try_borrow_mut().ok()?.pop())
         .ok()
         .flatten()
         .unwrap_or_default()
 }
 
-/// Keeps an emptied slot (freed instead if the thread keeps enough
-/// or is exiting).
-pub(super) fn give_back(slot: Box<Slot>) {
-    debug_assert!(slot.is_none());
+/// A slot holding `record` (a span the SDK built, entering the pipeline).
+pub(crate) fn filled(record: SpanRecord) -> Box<Slot> {
+    let mut slot = take();
+    *slot = Some(record);
+    slot
+}
+
+/// Keeps emptied slots (their records, if any, are dropped here); those
+/// beyond what the thread keeps, or given back while it exits, are freed.
+pub(crate) fn give_back_all(slots: impl IntoIterator<Item = Box<Slot>>) {
     let _ = FREE.try_with(|free| {
         if let Ok(mut free) = free.try_borrow_mut() {
-            if free.len() < KEPT {
+            for mut slot in slots {
+                if free.len() >= KEPT {
+                    break;
+                }
+                *slot = None;
                 free.push(slot);
             }
         }
     });
+}
+
+/// How many slots this thread keeps now.
+#[cfg(test)]
+pub(crate) fn kept() -> usize {
+    FREE.with(|free| free.borrow().len())
+}
+
+/// Keeps one emptied slot; see [`give_back_all`].
+pub(crate) fn give_back(slot: Box<Slot>) {
+    give_back_all(std::iter::once(slot));
 }
 
 #[cfg(test)]

@@ -144,11 +144,13 @@ impl SpanBuilder {
             name: self.name,
             kind: self.kind,
             scope,
-            attributes: self.attributes,
             links: self.links,
             generation,
         };
-        Span::from_context(record::start(&parent, trace_id, start))
+        let attributes = self.attributes;
+        Span::from_context(record::start(&parent, trace_id, start, |list| {
+            *list = attributes;
+        }))
     }
 
     /// Starts the span and makes it current until the guard drops.
