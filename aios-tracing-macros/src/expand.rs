@@ -220,7 +220,8 @@ fn instrument(function: &mut ItemFn, args: &TraceArgs) -> TokenStream {
 }
 
 /// A sync body: run it in a closure (so `return` and `?` keep their
-/// meaning) under `catch_unwind`, then inspect the result and end the span.
+/// meaning) under `catch_unwind`; `run_sync` then has the result inspected
+/// by the `check` closure given here and ends the span.
 fn sync_body(
     prelude: &TokenStream,
     span_var: &syn::Ident,
@@ -229,31 +230,21 @@ fn sync_body(
     err: bool,
 ) -> TokenStream {
     let hint = output.hint();
-    let run = quote!(::aios_tracing::__private::run::<#hint, _>(&#span_var, move || #block));
-    match output {
-        Output::Unit => quote! {
-            #prelude
-            #run;
-            #span_var.end();
-        },
-        // Nothing may follow a call that never returns (it would be
-        // unreachable code); a panic is recorded and ends the span in `run`.
-        Output::Never => quote!(#prelude #run),
-        Output::Value { .. } => {
-            let ret = syn::Ident::new("aios_ret", Span::mixed_site());
-            let check = if err && output.checkable() {
-                record_outcome(&quote!(&#span_var), &quote!(&#ret))
-            } else {
-                TokenStream::new()
-            };
-            quote! {
-                #prelude
-                let #ret = #run;
-                #check
-                #span_var.end();
-                #ret
-            }
-        }
+    let span = syn::Ident::new("aios_span", Span::mixed_site());
+    let ret = syn::Ident::new("aios_ret", Span::mixed_site());
+    let check = if err && output.checkable() {
+        let record = record_outcome(&quote!(#span), &quote!(#ret));
+        quote!(|#span, #ret| #record)
+    } else {
+        quote!(|_, _| {})
+    };
+    quote! {
+        #prelude
+        ::aios_tracing::__private::run_sync::<#hint, _, _>(
+            #span_var,
+            move || #block,
+            #check,
+        )
     }
 }
 

@@ -217,7 +217,10 @@ impl SpanInput {
                     quote!(::aios_tracing::__private::run(&#span_var, #closure))
                 };
                 let check = if self.err {
-                    record_outcome(&quote!(&#span_var), &quote!(&#ret))
+                    record_outcome(
+                        &quote!(&::aios_tracing::__private::span_ref(&#span_var)),
+                        &quote!(&#ret),
+                    )
                 } else {
                     TokenStream::new()
                 };

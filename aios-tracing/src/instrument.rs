@@ -9,6 +9,7 @@
 
 use crate::__private::panicked;
 use crate::span::Span;
+use opentelemetry::trace::SpanRef;
 use opentelemetry::Context;
 use pin_project_lite::pin_project;
 use std::fmt;
@@ -59,7 +60,7 @@ pin_project! {
         inner: Option<F>,
         span: Span,
         mode: Mode,
-        check: Option<fn(&Span, &F::Output)>,
+        check: Option<fn(&SpanRef<'_>, &F::Output)>,
     }
 
     impl<F> PinnedDrop for Instrumented<F>
@@ -86,7 +87,11 @@ pin_project! {
 }
 
 impl<F: Future> Instrumented<F> {
-    pub(crate) fn owning(future: F, span: Span, check: Option<fn(&Span, &F::Output)>) -> Self {
+    pub(crate) fn owning(
+        future: F,
+        span: Span,
+        check: Option<fn(&SpanRef<'_>, &F::Output)>,
+    ) -> Self {
         Instrumented {
             inner: Some(future),
             span,
@@ -141,7 +146,7 @@ impl<F: Future> Future for Instrumented<F> {
         if *this.mode == Mode::Own {
             *this.mode = Mode::Ended;
             if let Some(check) = this.check.take() {
-                check(this.span, &output);
+                check(&this.span.span_ref(), &output);
             }
             this.span.end();
         }

@@ -9,16 +9,16 @@
 //!     .start(Cow::Borrowed("f"), SpanKind::Internal, true, |mut aios_attrs| {
 //!         aios_attrs.push(attr("uid", &uid)); // only called for a sampled span
 //!     });
-//! let aios_ret = run::<io::Result<()>, _>(&aios_span, move || body); // records panics
-//! (&&&Outcome(&aios_ret)).aios_record_outcome(&aios_span);           // records `Err`
-//! aios_span.end();
-//! aios_ret
+//! run_sync::<io::Result<()>, _, _>(aios_span, move || body, |aios_span, aios_ret| {
+//!     (&&&Outcome(aios_ret)).aios_record_outcome(aios_span); // records `Err`
+//! }) // records panics, ends the span
 //! ```
 
 use crate::record;
 use crate::sampling::{self, Decision};
-use crate::span::without_sdk;
+use crate::span::{self, without_sdk};
 use crate::{exception, registry};
+use opentelemetry::trace::TraceContextExt as _;
 use opentelemetry::{Context, InstrumentationScope};
 use std::any::Any;
 use std::fmt;
@@ -30,7 +30,7 @@ pub use crate::instrument::Instrumented;
 pub use crate::span::Span;
 pub use core::env;
 pub use core::option::Option;
-pub use opentelemetry::trace::SpanKind;
+pub use opentelemetry::trace::{SpanKind, SpanRef};
 pub use opentelemetry::{Key, KeyValue, Value};
 pub use std::borrow::Cow;
 
@@ -307,6 +307,45 @@ pub fn run<R, F: FnOnce() -> R>(span: &Span, f: F) -> R {
     }
 }
 
+/// Runs a sync `#[trace]` body with `span` current, then lets `check`
+/// record its result on the span and ends the span; a panic is recorded
+/// instead, and resumed. The span's context is moved into the thread's
+/// current context, not cloned: the span is reached there when the body
+/// is done (no reference count to raise and drop per call).
+#[inline]
+pub fn run_sync<R, F, C>(span: Span, f: F, check: C) -> R
+where
+    F: FnOnce() -> R,
+    C: FnOnce(&SpanRef<'_>, &R),
+{
+    // Not recorded, and its parent's context is the current one: there is
+    // nothing to attach, record or end.
+    let Some((attached, span_id)) = span.attach_moved() else {
+        return f();
+    };
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    Context::map_current(|cx| {
+        let current = cx.span();
+        // Only if the body left no other context attached on top: the span
+        // otherwise ends when `attached` drops its context.
+        if current.span_context().span_id() != span_id {
+            return;
+        }
+        match &result {
+            Ok(value) => check(&current, value),
+            Err(payload) => exception::record_panic(&current, Some(&**payload)),
+        }
+        span::end(&current);
+    });
+    drop(attached);
+    result.unwrap_or_else(|payload| panic::resume_unwind(payload))
+}
+
+/// The span `span!` annotates and ends.
+pub fn span_ref(span: &Span) -> SpanRef<'_> {
+    span.span_ref()
+}
+
 /// [`run`] for closures taking the span, as `span!` calls them.
 pub fn run_with<R, F: FnOnce(&Span) -> R>(span: &Span, f: F) -> R {
     run(span, || f(span))
@@ -333,7 +372,7 @@ pub(crate) fn panicked(span: &Span, payload: &(dyn Any + Send)) {
 pub fn traced<T, F: Future<Output = T>>(
     span: Span,
     future: F,
-    check: fn(&Span, &T),
+    check: fn(&SpanRef<'_>, &T),
 ) -> Instrumented<F> {
     Instrumented::owning(future, span, Some(check))
 }
@@ -378,11 +417,11 @@ impl<T: ?Sized> fmt::Debug for Outcome<'_, T> {
 /// `Err(e)` with `e: Display`: exception event and status ERROR.
 pub trait OutcomeDisplay {
     /// Records the outcome on `span`.
-    fn aios_record_outcome(self, span: &Span);
+    fn aios_record_outcome(self, span: &SpanRef<'_>);
 }
 
 impl<T, E: fmt::Display> OutcomeDisplay for &&&Outcome<'_, Result<T, E>> {
-    fn aios_record_outcome(self, span: &Span) {
+    fn aios_record_outcome(self, span: &SpanRef<'_>) {
         if let Err(error) = self.0 {
             record_error::<E>(span, || error.to_string());
         }
@@ -392,11 +431,11 @@ impl<T, E: fmt::Display> OutcomeDisplay for &&&Outcome<'_, Result<T, E>> {
 /// `Err(e)` with `e: Debug` only: the same, with the `Debug` text.
 pub trait OutcomeDebug {
     /// Records the outcome on `span`.
-    fn aios_record_outcome(self, span: &Span);
+    fn aios_record_outcome(self, span: &SpanRef<'_>);
 }
 
 impl<T, E: fmt::Debug> OutcomeDebug for &&Outcome<'_, Result<T, E>> {
-    fn aios_record_outcome(self, span: &Span) {
+    fn aios_record_outcome(self, span: &SpanRef<'_>) {
         if let Err(error) = self.0 {
             record_error::<E>(span, || format!("{error:?}"));
         }
@@ -406,22 +445,21 @@ impl<T, E: fmt::Debug> OutcomeDebug for &&Outcome<'_, Result<T, E>> {
 /// Anything else: nothing to record.
 pub trait OutcomeOther {
     /// Does nothing.
-    fn aios_record_outcome(self, span: &Span);
+    fn aios_record_outcome(self, span: &SpanRef<'_>);
 }
 
 impl<T: ?Sized> OutcomeOther for &Outcome<'_, T> {
     #[inline]
-    fn aios_record_outcome(self, _span: &Span) {}
+    fn aios_record_outcome(self, _span: &SpanRef<'_>) {}
 }
 
 /// The message is only formatted when the span records.
-fn record_error<E>(span: &Span, message: impl FnOnce() -> String) {
-    let span = span.span_ref();
+fn record_error<E>(span: &SpanRef<'_>, message: impl FnOnce() -> String) {
     if span.is_recording() {
         // No stack trace: by the time an `Err` is returned, the stack no
         // longer shows where it arose.
         exception::record(
-            &span,
+            span,
             std::any::type_name::<E>(),
             &message(),
             None,

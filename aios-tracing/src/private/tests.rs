@@ -391,4 +391,35 @@ mod macros {
         assert_eq!(still, parent);
         assert!(sdk.spans().is_empty());
     }
+
+    #[trace]
+    fn leaves_a_context_attached(other: &opentelemetry::Context) -> Result<(), Boom> {
+        std::mem::forget(other.clone().attach());
+        Err(Boom)
+    }
+
+    /// A sync `#[trace]` fn's span is moved into the current context and
+    /// reached there when the body returns. A body that leaves another
+    /// context attached on top must not get that context's span ended or
+    /// marked failed; the fn's own span still ends, when its context is
+    /// detached.
+    #[test]
+    fn a_context_left_attached_by_the_body_is_not_ended() {
+        let sdk = install(Sampler::AlwaysOn);
+        std::thread::scope(|scope| {
+            // On a thread of its own: the leaked attachment stays there.
+            scope.spawn(|| {
+                let other = crate::Span::builder("other").start();
+                assert!(leaves_a_context_attached(other.context()).is_err());
+                assert!(other.is_recording(), "someone else's span was ended");
+                other.end();
+            });
+        });
+        let other = sdk.span("other");
+        assert_eq!(other.status, Status::Unset);
+        assert!(other.events.is_empty());
+        let own = sdk.span("leaves_a_context_attached");
+        assert_eq!(own.parent_span_id, opentelemetry::trace::SpanId::INVALID);
+        assert!(own.end_time >= own.start_time);
+    }
 }

@@ -7,7 +7,7 @@ pub use builder::SpanBuilder;
 
 use crate::attributes::{self, IntoKeyValue};
 use crate::exception;
-use opentelemetry::trace::{Link, SpanContext, SpanRef, Status, TraceContextExt};
+use opentelemetry::trace::{Link, SpanContext, SpanId, SpanRef, Status, TraceContextExt};
 use opentelemetry::{Context, ContextGuard, Key, KeyValue, Value};
 use std::borrow::Cow;
 use std::fmt;
@@ -238,11 +238,26 @@ impl Span {
 
     /// Ends the span now.
     pub fn end(&self) {
-        let span = self.span_ref();
-        // Only sampled spans record: the others need no end time.
-        if span.span_context().is_sampled() {
-            span.end_with_timestamp(crate::clock::now());
+        end(&self.span_ref());
+    }
+
+    /// Makes the span's context current by moving it there; returns the
+    /// guard and the span's id, or `None` if it is not recorded and its
+    /// parent's context is already current (nothing to attach).
+    pub(crate) fn attach_moved(self) -> Option<(ContextGuard, SpanId)> {
+        if !self.needs_attach() {
+            return None;
         }
+        let span_id = self.cx.span().span_context().span_id();
+        Some((self.cx.attach(), span_id))
+    }
+}
+
+/// Ends `span` now.
+pub(crate) fn end(span: &SpanRef<'_>) {
+    // Only sampled spans record: the others need no end time.
+    if span.span_context().is_sampled() {
+        span.end_with_timestamp(crate::clock::now());
     }
 }
 
