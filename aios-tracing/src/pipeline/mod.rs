@@ -50,6 +50,10 @@ struct Queue {
     /// allocated by the application thread and freed by the worker, and
     /// the two would meet on the allocator's lock.
     spare: Vec<Batch>,
+    /// Set once the worker has stopped: spans that reach the queue after
+    /// that (from a thread's ring, pushed as shutdown emptied the rings)
+    /// are counted as dropped.
+    sealed: bool,
 }
 
 #[derive(Debug)]
@@ -105,6 +109,11 @@ impl Shared {
         }
         Counters::add(&self.counters.ended, n as u64);
         let mut queue = self.lock();
+        if queue.sealed {
+            drop(queue);
+            Counters::add(&self.counters.dropped, n as u64);
+            return refill.then_some(batch);
+        }
         let (mut accepted, mut bytes) = (0, 0);
         for (_, size) in &batch {
             if queue.held + accepted >= self.max_spans
@@ -203,6 +212,23 @@ impl Shared {
                 queue.spare.push(batch);
             }
         }
+    }
+
+    /// The worker has stopped: what is still queued, and whatever reaches
+    /// the queue from now on, is counted as dropped.
+    pub(crate) fn seal(&self) {
+        let mut queue = self.lock();
+        queue.sealed = true;
+        let (mut spans, mut bytes) = (0, 0);
+        for (_, size) in queue.batches.drain(..).flatten() {
+            spans += 1;
+            bytes += size;
+        }
+        queue.len = 0;
+        queue.held -= spans;
+        queue.bytes -= bytes;
+        drop(queue);
+        Counters::add(&self.counters.dropped, spans as u64);
     }
 
     /// Records the generation `registry::install` gave this pipeline.

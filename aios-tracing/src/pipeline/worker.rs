@@ -358,6 +358,7 @@ impl Worker {
     }
 
     fn close(&mut self) {
+        self.shared.seal();
         if let Some(console) = &mut self.console {
             console.finish();
         }
