@@ -269,7 +269,25 @@ pub(crate) fn record_outcome(span_ref: &TokenStream, value: &TokenStream) -> Tok
     }
 }
 
-/// A fn pointer (`fn(&Span, &T)`) recording the outcome of a future.
+/// A call running the sync closure `body` in the span `span_var`, which
+/// is moved in (the span ends inside), with `Err` outcomes recorded if
+/// `record_err`; `hint` is the closure's return type, when known.
+pub(crate) fn run_sync(
+    span_var: &Ident,
+    hint: &TokenStream,
+    body: &TokenStream,
+    record_err: bool,
+) -> TokenStream {
+    let check = if record_err {
+        outcome_fn()
+    } else {
+        quote!(|_, _| {})
+    };
+    quote!(::aios_tracing::__private::run_sync::<#hint, _, _>(#span_var, #body, #check))
+}
+
+/// A closure (`|&SpanRef, &T|`, also usable as a fn pointer) recording an
+/// outcome on the span.
 pub(crate) fn outcome_fn() -> TokenStream {
     let span = Ident::new("aios_span", Span::mixed_site());
     let out = Ident::new("aios_out", Span::mixed_site());

@@ -6,7 +6,7 @@
 //! future for async ones.
 
 use crate::args::TraceArgs;
-use crate::common::{attr_tokens, outcome_fn, record_outcome, start_span, Kind};
+use crate::common::{attr_tokens, outcome_fn, run_sync, start_span, Kind};
 use crate::shape::{bound_names, boxed_async, Output, Shape};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
@@ -229,23 +229,13 @@ fn sync_body(
     block: &Block,
     err: bool,
 ) -> TokenStream {
-    let hint = output.hint();
-    let span = syn::Ident::new("aios_span", Span::mixed_site());
-    let ret = syn::Ident::new("aios_ret", Span::mixed_site());
-    let check = if err && output.checkable() {
-        let record = record_outcome(&quote!(#span), &quote!(#ret));
-        quote!(|#span, #ret| #record)
-    } else {
-        quote!(|_, _| {})
-    };
-    quote! {
-        #prelude
-        ::aios_tracing::__private::run_sync::<#hint, _, _>(
-            #span_var,
-            move || #block,
-            #check,
-        )
-    }
+    let run = run_sync(
+        span_var,
+        &output.hint(),
+        &quote!(move || #block),
+        err && output.checkable(),
+    );
+    quote!(#prelude #run)
 }
 
 /// An `async fn` body as an async block evaluating to the fn's return

@@ -7,7 +7,7 @@
 //! ```
 
 use crate::common::{
-    attr_tokens, check_unique, outcome_fn, record_outcome, start_span, AttrEntry, Kind,
+    attr_tokens, check_unique, outcome_fn, record_outcome, run_sync, start_span, AttrEntry, Kind,
 };
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens as _};
@@ -204,18 +204,28 @@ impl SpanInput {
             .iter()
             .map(|entry| attr_tokens(&entry.key, entry.format, &entry.value))
             .collect();
-        let start = start_span(&span_var, &name, &kind, &attrs, false);
+        // A closure run now that is not handed the span: only the code
+        // generated here uses the span, so it can be moved into the
+        // current context.
+        let sync_body = matches!(
+            self.body,
+            Body::Now {
+                takes_span: false,
+                ..
+            }
+        );
+        let start = start_span(&span_var, &name, &kind, &attrs, sync_body);
         let body = match self.body {
             Body::Now {
                 closure,
-                takes_span,
+                takes_span: false,
+            } => run_sync(&span_var, &quote!(_), &closure.to_token_stream(), self.err),
+            Body::Now {
+                closure,
+                takes_span: true,
             } => {
                 let ret = Ident::new("aios_ret", Span::mixed_site());
-                let run = if takes_span {
-                    quote!(::aios_tracing::__private::run_with(&#span_var, #closure))
-                } else {
-                    quote!(::aios_tracing::__private::run(&#span_var, #closure))
-                };
+                let run = quote!(::aios_tracing::__private::run_with(&#span_var, #closure));
                 let check = if self.err {
                     record_outcome(
                         &quote!(&::aios_tracing::__private::span_ref(&#span_var)),
