@@ -8,8 +8,9 @@
 //! worker threads) and for nothing else.
 
 use crate::__private::panicked;
-use crate::span::Span;
-use opentelemetry::trace::SpanRef;
+use crate::exception;
+use crate::span::{self, Span};
+use opentelemetry::trace::{SpanId, SpanRef, TraceContextExt as _};
 use opentelemetry::Context;
 use pin_project_lite::pin_project;
 use std::fmt;
@@ -25,9 +26,13 @@ pub const CANCELLED_ATTRIBUTE: &str = "aios.cancelled";
 enum Mode {
     /// Only attach the context (`in_context`): the span belongs to someone else.
     Attach,
-    /// The span is ours (`in_span`, `#[trace]`, `span!`): record panics and
-    /// end it on completion, or mark it cancelled on drop.
+    /// The span is ours (`in_span`): record panics and end it on
+    /// completion, or mark it cancelled on drop.
     Own,
+    /// As `Own`, for the futures of `#[trace]` and `span!`, which nobody
+    /// asks for their span: while polled, the span's context is moved into
+    /// the current one rather than cloned, and the span is reached there.
+    Traced,
     /// An owned span that has ended (completed or panicked).
     Ended,
 }
@@ -50,6 +55,7 @@ pin_project! {
     /// The future is `Send` when the inner future is, so it can move
     /// between the worker threads of a multi-thread runtime.
     #[must_use = "futures do nothing unless you `.await` or poll them"]
+    #[project = InstrumentedProj]
     pub struct Instrumented<F>
     where
         F: Future,
@@ -74,7 +80,7 @@ pin_project! {
             }
             // Destructors of the inner future run inside the context too.
             let _attached = this.span.context().clone().attach();
-            let cancelled = *this.mode == Mode::Own;
+            let cancelled = matches!(*this.mode, Mode::Own | Mode::Traced);
             if cancelled {
                 this.span.set_attribute(CANCELLED_ATTRIBUTE, true);
             }
@@ -87,7 +93,17 @@ pin_project! {
 }
 
 impl<F: Future> Instrumented<F> {
-    pub(crate) fn owning(
+    pub(crate) fn owning(future: F, span: Span) -> Self {
+        Instrumented {
+            inner: Some(future),
+            span,
+            mode: Mode::Own,
+            check: None,
+        }
+    }
+
+    /// The future of a `#[trace]` fn or `span!`; `check` sees its output.
+    pub(crate) fn traced(
         future: F,
         span: Span,
         check: Option<fn(&SpanRef<'_>, &F::Output)>,
@@ -95,7 +111,7 @@ impl<F: Future> Instrumented<F> {
         Instrumented {
             inner: Some(future),
             span,
-            mode: Mode::Own,
+            mode: Mode::Traced,
             check,
         }
     }
@@ -121,6 +137,9 @@ impl<F: Future> Future for Instrumented<F> {
 
     fn poll(self: Pin<&mut Self>, task: &mut task::Context<'_>) -> Poll<F::Output> {
         let mut this = self.project();
+        if *this.mode == Mode::Traced {
+            return poll_traced(this, task);
+        }
         let attached = this.span.context().clone().attach();
         let Some(inner) = this.inner.as_mut().as_pin_mut() else {
             panic!("`Instrumented` future polled after completion");
@@ -154,6 +173,64 @@ impl<F: Future> Future for Instrumented<F> {
     }
 }
 
+/// A poll in `Mode::Traced`. The span's context is lent to the thread's
+/// current context for the poll and taken back (cloned from there) only if
+/// the future is not done: a future done in one poll clones nothing.
+fn poll_traced<F: Future>(
+    mut this: InstrumentedProj<'_, F>,
+    task: &mut task::Context<'_>,
+) -> Poll<F::Output> {
+    let (cx, span_id) = this.span.lend();
+    let attached = cx.attach();
+    let Some(inner) = this.inner.as_mut().as_pin_mut() else {
+        panic!("`Instrumented` future polled after completion");
+    };
+    let output = match panic::catch_unwind(AssertUnwindSafe(|| inner.poll(task))) {
+        Ok(Poll::Ready(output)) => output,
+        Ok(Poll::Pending) => {
+            this.span.restore(taken_back(span_id));
+            return Poll::Pending;
+        }
+        Err(payload) => {
+            *this.mode = Mode::Ended;
+            span::with_current(span_id, |span| {
+                exception::record_panic(span, Some(&*payload));
+                span::end(span);
+            });
+            drop(attached);
+            panic::resume_unwind(payload);
+        }
+    };
+    // Dropped inside the context, as its destructors may log or trace.
+    this.inner.set(None);
+    *this.mode = Mode::Ended;
+    let check = this.check.take();
+    span::with_current(span_id, |span| {
+        if let Some(check) = check {
+            check(span, &output);
+        }
+        span::end(span);
+    });
+    drop(attached);
+    Poll::Ready(output)
+}
+
+/// The lent context, from the current one. If the poll left another
+/// context attached on top, the span's own context is out of reach and
+/// its span ends when that context is detached; what is kept is a stand-in
+/// that carries no span, so later polls run in no span rather than in a
+/// stranger's.
+fn taken_back(span_id: Option<SpanId>) -> Context {
+    Context::map_current(|cx| {
+        let ours = span_id.is_none_or(|id| cx.span().span_context().span_id() == id);
+        if ours {
+            cx.clone()
+        } else {
+            Context::new()
+        }
+    })
+}
+
 impl<F: Future> fmt::Debug for Instrumented<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Instrumented")
@@ -185,7 +262,7 @@ pub trait FutureExt: Future + Sized {
     /// the future completes (or is dropped: then `aios.cancelled = true`).
     /// A panic while polling is recorded on the span.
     fn in_span(self, span: Span) -> Instrumented<Self> {
-        Instrumented::owning(self, span, None)
+        Instrumented::owning(self, span)
     }
 
     /// Makes `cx` current whenever the future is polled; the span in it is

@@ -18,7 +18,6 @@ use crate::record;
 use crate::sampling::{self, Decision};
 use crate::span::{self, without_sdk};
 use crate::{exception, registry};
-use opentelemetry::trace::TraceContextExt as _;
 use opentelemetry::{Context, InstrumentationScope};
 use std::any::Any;
 use std::fmt;
@@ -324,18 +323,14 @@ where
         return f();
     };
     let result = panic::catch_unwind(AssertUnwindSafe(f));
-    Context::map_current(|cx| {
-        let current = cx.span();
-        // Only if the body left no other context attached on top: the span
-        // otherwise ends when `attached` drops its context.
-        if current.span_context().span_id() != span_id {
-            return;
-        }
+    // If the body left another context attached on top, the span ends
+    // when `attached` drops its context instead.
+    span::with_current(span_id, |current| {
         match &result {
-            Ok(value) => check(&current, value),
-            Err(payload) => exception::record_panic(&current, Some(&**payload)),
+            Ok(value) => check(current, value),
+            Err(payload) => exception::record_panic(current, Some(&**payload)),
         }
-        span::end(&current);
+        span::end(current);
     });
     drop(attached);
     result.unwrap_or_else(|payload| panic::resume_unwind(payload))
@@ -374,12 +369,12 @@ pub fn traced<T, F: Future<Output = T>>(
     future: F,
     check: fn(&SpanRef<'_>, &T),
 ) -> Instrumented<F> {
-    Instrumented::owning(future, span, Some(check))
+    Instrumented::traced(future, span, Some(check))
 }
 
 /// [`traced`] without inspecting the output.
 pub fn traced_unchecked<T, F: Future<Output = T>>(span: Span, future: F) -> Instrumented<F> {
-    Instrumented::owning(future, span, None)
+    Instrumented::traced(future, span, None)
 }
 
 /// `!`, nameable on stable Rust as the output of `fn() -> !`, so a body

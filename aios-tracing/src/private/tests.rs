@@ -422,4 +422,41 @@ mod macros {
         assert_eq!(own.parent_span_id, opentelemetry::trace::SpanId::INVALID);
         assert!(own.end_time >= own.start_time);
     }
+
+    #[trace]
+    async fn leaves_a_context_attached_while_pending(
+        other: opentelemetry::Context,
+    ) -> Result<(), Boom> {
+        std::mem::forget(other.attach());
+        tokio::task::yield_now().await;
+        Err(Boom)
+    }
+
+    /// The async case: a `#[trace]` future's context is lent to the
+    /// current one for each poll and taken back if the future is pending.
+    /// If the poll left another context on top, that context's span is
+    /// neither ended nor taken as the future's own.
+    #[test]
+    fn a_context_left_attached_by_a_pending_poll_is_not_taken_or_ended() {
+        let sdk = install(Sampler::AlwaysOn);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let other = crate::Span::builder("other").start();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .unwrap();
+                let out = runtime.block_on(leaves_a_context_attached_while_pending(
+                    other.context().clone(),
+                ));
+                assert!(out.is_err());
+                assert!(other.is_recording(), "someone else's span was ended");
+                other.end();
+            });
+        });
+        let other = sdk.span("other");
+        assert_eq!(other.status, Status::Unset);
+        assert!(other.events.is_empty());
+        let own = sdk.span("leaves_a_context_attached_while_pending");
+        assert_eq!(own.parent_span_id, opentelemetry::trace::SpanId::INVALID);
+    }
 }

@@ -241,16 +241,46 @@ impl Span {
         end(&self.span_ref());
     }
 
-    /// Makes the span's context current by moving it there; returns the
-    /// guard and the span's id, or `None` if it is not recorded and its
-    /// parent's context is already current (nothing to attach).
-    pub(crate) fn attach_moved(self) -> Option<(ContextGuard, SpanId)> {
+    /// Makes the span's context current by moving it there; `None` if it
+    /// is not recorded and its parent's context is already current
+    /// (nothing to attach). See [`lend`](Self::lend) for the id.
+    pub(crate) fn attach_moved(mut self) -> Option<(ContextGuard, Option<SpanId>)> {
         if !self.needs_attach() {
             return None;
         }
-        let span_id = self.cx.span().span_context().span_id();
-        Some((self.cx.attach(), span_id))
+        let (cx, span_id) = self.lend();
+        Some((cx.attach(), span_id))
     }
+
+    /// Moves the context out (to be attached: cheaper than a clone),
+    /// leaving an empty one, with the id to find the span by in
+    /// [`with_current`]; no id for a handle that must not reach its
+    /// context's span. Put the context back with [`restore`](Self::restore).
+    pub(crate) fn lend(&mut self) -> (Context, Option<SpanId>) {
+        let cx = std::mem::take(&mut self.cx);
+        let span_id = (!self.inherited).then(|| cx.span().span_context().span_id());
+        (cx, span_id)
+    }
+
+    /// Puts back the context lent out by [`lend`](Self::lend).
+    pub(crate) fn restore(&mut self, cx: Context) {
+        self.cx = cx;
+    }
+}
+
+/// Calls `with` on the current context's span if it is the span `span_id`
+/// (the code that just ran may have left another context attached on top;
+/// that one's span is left alone).
+pub(crate) fn with_current(span_id: Option<SpanId>, with: impl FnOnce(&SpanRef<'_>)) {
+    let Some(span_id) = span_id else {
+        return;
+    };
+    Context::map_current(|cx| {
+        let current = cx.span();
+        if current.span_context().span_id() == span_id {
+            with(&current);
+        }
+    });
 }
 
 /// Ends `span` now.
