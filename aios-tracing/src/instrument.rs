@@ -10,7 +10,7 @@
 use crate::__private::panicked;
 use crate::exception;
 use crate::span::{self, Span};
-use opentelemetry::trace::{SpanId, SpanRef, TraceContextExt as _};
+use opentelemetry::trace::{SpanRef, TraceContextExt as _};
 use opentelemetry::Context;
 use pin_project_lite::pin_project;
 use std::fmt;
@@ -180,7 +180,7 @@ fn poll_traced<F: Future>(
     mut this: InstrumentedProj<'_, F>,
     task: &mut task::Context<'_>,
 ) -> Poll<F::Output> {
-    let (cx, span_id) = this.span.lend();
+    let (cx, lent) = this.span.lend();
     let attached = cx.attach();
     let Some(inner) = this.inner.as_mut().as_pin_mut() else {
         panic!("`Instrumented` future polled after completion");
@@ -188,12 +188,12 @@ fn poll_traced<F: Future>(
     let output = match panic::catch_unwind(AssertUnwindSafe(|| inner.poll(task))) {
         Ok(Poll::Ready(output)) => output,
         Ok(Poll::Pending) => {
-            this.span.restore(taken_back(span_id));
+            this.span.restore(taken_back(&lent));
             return Poll::Pending;
         }
         Err(payload) => {
             *this.mode = Mode::Ended;
-            span::with_current(span_id, |span| {
+            span::with_current(&lent, |span| {
                 exception::record_panic(span, Some(&*payload));
                 span::end(span);
             });
@@ -205,7 +205,7 @@ fn poll_traced<F: Future>(
     this.inner.set(None);
     *this.mode = Mode::Ended;
     let check = this.check.take();
-    span::with_current(span_id, |span| {
+    span::with_current(&lent, |span| {
         if let Some(check) = check {
             check(span, &output);
         }
@@ -220,10 +220,9 @@ fn poll_traced<F: Future>(
 /// its span ends when that context is detached; what is kept is a stand-in
 /// that carries no span, so later polls run in no span rather than in a
 /// stranger's.
-fn taken_back(span_id: Option<SpanId>) -> Context {
+fn taken_back(lent: &span::Lent) -> Context {
     Context::map_current(|cx| {
-        let ours = span_id.is_none_or(|id| cx.span().span_context().span_id() == id);
-        if ours {
+        if cx.span().span_context().span_id() == lent.span_id {
             cx.clone()
         } else {
             Context::new()

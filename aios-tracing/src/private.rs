@@ -319,13 +319,13 @@ where
 {
     // Not recorded, and its parent's context is the current one: there is
     // nothing to attach, record or end.
-    let Some((attached, span_id)) = span.attach_moved() else {
+    let Some((attached, lent)) = span.attach_moved() else {
         return f();
     };
     let result = panic::catch_unwind(AssertUnwindSafe(f));
     // If the body left another context attached on top, the span ends
     // when `attached` drops its context instead.
-    span::with_current(span_id, |current| {
+    span::with_current(&lent, |current| {
         match &result {
             Ok(value) => check(current, value),
             Err(payload) => exception::record_panic(current, Some(&**payload)),

@@ -243,23 +243,28 @@ impl Span {
 
     /// Makes the span's context current by moving it there; `None` if it
     /// is not recorded and its parent's context is already current
-    /// (nothing to attach). See [`lend`](Self::lend) for the id.
-    pub(crate) fn attach_moved(mut self) -> Option<(ContextGuard, Option<SpanId>)> {
+    /// (nothing to attach).
+    pub(crate) fn attach_moved(mut self) -> Option<(ContextGuard, Lent)> {
         if !self.needs_attach() {
             return None;
         }
-        let (cx, span_id) = self.lend();
-        Some((cx.attach(), span_id))
+        let (cx, lent) = self.lend();
+        Some((cx.attach(), lent))
     }
 
     /// Moves the context out (to be attached: cheaper than a clone),
-    /// leaving an empty one, with the id to find the span by in
-    /// [`with_current`]; no id for a handle that must not reach its
-    /// context's span. Put the context back with [`restore`](Self::restore).
-    pub(crate) fn lend(&mut self) -> (Context, Option<SpanId>) {
+    /// leaving an empty one. Put it back with [`restore`](Self::restore).
+    pub(crate) fn lend(&mut self) -> (Context, Lent) {
         let cx = std::mem::take(&mut self.cx);
-        let span_id = (!self.inherited).then(|| cx.span().span_context().span_id());
-        (cx, span_id)
+        let sc = cx.span();
+        let sc = sc.span_context();
+        let lent = Lent {
+            span_id: sc.span_id(),
+            // Only a sampled span records anything; an inherited handle
+            // must not reach its context's span at all.
+            ends: sc.is_sampled() && !self.inherited,
+        };
+        (cx, lent)
     }
 
     /// Puts back the context lent out by [`lend`](Self::lend).
@@ -268,16 +273,24 @@ impl Span {
     }
 }
 
-/// Calls `with` on the current context's span if it is the span `span_id`
-/// (the code that just ran may have left another context attached on top;
-/// that one's span is left alone).
-pub(crate) fn with_current(span_id: Option<SpanId>, with: impl FnOnce(&SpanRef<'_>)) {
-    let Some(span_id) = span_id else {
+/// A context lent out by [`Span::lend`].
+pub(crate) struct Lent {
+    /// The id of its span, to recognise it as the current one.
+    pub(crate) span_id: SpanId,
+    /// Whether the span is to be ended (and its outcome recorded).
+    ends: bool,
+}
+
+/// Calls `with` on the lent span, if it is to be ended and is the current
+/// context's span (the code that just ran may have left another context
+/// attached on top; that one's span is left alone).
+pub(crate) fn with_current(lent: &Lent, with: impl FnOnce(&SpanRef<'_>)) {
+    if !lent.ends {
         return;
-    };
+    }
     Context::map_current(|cx| {
         let current = cx.span();
-        if current.span_context().span_id() == span_id {
+        if current.span_context().span_id() == lent.span_id {
             with(&current);
         }
     });
