@@ -273,6 +273,42 @@ mod tests {
         assert_eq!(shared.stats().exported, 2 * super::LOCAL_BATCH as u64);
     }
 
+    /// After a burst, the emptied batches (and their slots) are all kept
+    /// for reuse rather than freed by the worker, then trimmed by half on
+    /// each timer tick down to what a steady stream needs.
+    #[test]
+    fn spare_batches_kept_after_a_burst_are_trimmed_on_the_timer() {
+        use crate::record::slots;
+        let config = WorkerConfig {
+            use_batch: true,
+            max_queue_size: 1 << 20,
+            max_queue_bytes: 1 << 30,
+            max_export_batch_size: 512,
+            scheduled_delay: Duration::from_secs(3600),
+            max_concurrent_exports: 1,
+            max_attribute_value_length: usize::MAX,
+        };
+        let pipeline = Pipeline::start(config, Sinks::default()).unwrap();
+        let shared = pipeline.stats_source();
+        let floor = shared.spare_floor;
+        let batches = 4 * floor;
+        // Queued the way threads queue full batches, none taking a spare.
+        for _ in 0..batches {
+            let batch = (0..super::LOCAL_BATCH)
+                .map(|_| (slots::filled(record()), 500))
+                .collect();
+            shared.enqueue(batch);
+        }
+        pipeline.flush(Duration::from_secs(5)).unwrap();
+        let spares = || shared.lock().spare.len();
+        assert_eq!(spares(), batches);
+        shared.trim_spares();
+        assert_eq!(spares(), batches / 2);
+        shared.trim_spares();
+        shared.trim_spares();
+        assert_eq!(spares(), floor);
+    }
+
     /// A thread can push a span into its ring just as shutdown empties
     /// the rings for the last time (it checked for shutdown a moment
     /// before). The span is not lost from the counts: when the ring is

@@ -77,9 +77,15 @@ pub(crate) struct Shared {
     /// or bytes.
     local_spans: usize,
     local_bytes: usize,
-    /// Emptied batches kept for reuse, at most: enough for the spans
-    /// queued between two wake-ups of the worker, twice over.
-    spare_batches: usize,
+    /// Emptied batches kept for reuse. At most as many as the queue's
+    /// byte bound could fill: after a burst, the slots that held it are
+    /// reused rather than freed by the worker (a free on the worker of
+    /// memory the application thread allocates meets that thread on the
+    /// allocator's lock, span after span). Trimmed on the worker's timer
+    /// down to `spare_floor`, what a steady stream needs between two
+    /// wake-ups of the worker, twice over.
+    spare_max: usize,
+    spare_floor: usize,
     /// The SDK generation this pipeline was installed as (0 until then):
     /// how spans the SDK itself built find their thread's buffer.
     generation: AtomicU64,
@@ -207,7 +213,7 @@ impl Shared {
         for batch in emptied.drain(..) {
             // Only batches as large as a thread fills: not the one-span
             // batches of spans that bypass the thread buffers.
-            if queue.spare.len() < self.spare_batches && batch.capacity() >= self.local_spans {
+            if queue.spare.len() < self.spare_max && batch.capacity() >= self.local_spans {
                 debug_assert!(batch.iter().all(|(slot, _)| slot.is_none()));
                 queue.spare.push(batch);
             }
@@ -229,6 +235,18 @@ impl Shared {
         queue.bytes -= bytes;
         drop(queue);
         Counters::add(&self.counters.dropped, spans as u64);
+    }
+
+    /// Frees half the spare batches beyond the floor: memory kept after a
+    /// burst goes back over a few timer periods.
+    pub(crate) fn trim_spares(&self) {
+        let mut queue = self.lock();
+        let len = queue.spare.len();
+        let freed = queue
+            .spare
+            .split_off((len / 2).max(self.spare_floor).min(len));
+        drop(queue);
+        drop(freed);
     }
 
     /// Records the generation `registry::install` gave this pipeline.
@@ -272,10 +290,14 @@ impl Pipeline {
     pub(crate) fn start(config: WorkerConfig, sinks: Sinks) -> std::io::Result<Pipeline> {
         let (local_spans, local_bytes) =
             local::local_limits(config.max_queue_size, config.max_queue_bytes);
+        let spare_floor = (wake_at(&config) * 2).div_ceil(local_spans).max(2);
         let shared = Arc::new(Shared {
             local_spans,
             local_bytes,
-            spare_batches: (wake_at(&config) * 2).div_ceil(local_spans).max(2),
+            spare_max: (config.max_queue_bytes
+                / (local_spans * (size_of::<Slot>() + size_of::<Queued>())))
+            .max(spare_floor),
+            spare_floor,
             queue: Mutex::new(Queue::default()),
             max_spans: config.max_queue_size,
             max_bytes: config.max_queue_bytes,

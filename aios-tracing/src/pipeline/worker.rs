@@ -196,6 +196,7 @@ async fn run(
             () = worker.shared.wake.notified() => {}
             () = sleep_until(next_tick) => {
                 tick = true;
+                worker.shared.trim_spares();
                 next_tick = Instant::now() + delay;
             }
             Some(done) = worker.in_flight.join_next_with_id(), if !worker.in_flight.is_empty() => {
