@@ -40,10 +40,17 @@ impl ThreadBuffer {
         self.spans.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Takes every span the ring holds into `batch`.
-    fn take_into(&self, batch: &mut Batch) {
+    /// Moves every span the ring holds to the queue in `batch`, under the
+    /// ring's lock, so that a span is always counted in one of the two.
+    /// Returns the batch to fill next: with `refill`, an emptied one from
+    /// the queue if there is one; `batch` itself if the ring was empty.
+    fn move_to_queue(&self, shared: &Shared, mut batch: Batch, refill: bool) -> Option<Batch> {
         let mut ring = self.lock();
         batch.extend(std::iter::from_fn(|| ring.pop().ok()));
+        if batch.is_empty() {
+            return Some(batch);
+        }
+        shared.enqueue_and_refill(batch, refill)
     }
 }
 
@@ -155,10 +162,9 @@ impl Local {
     /// the next spans take.
     fn move_on(&mut self) {
         self.bytes = 0;
-        let mut batch = std::mem::take(&mut self.batch);
+        let batch = std::mem::take(&mut self.batch);
         let shared = &*self.shared;
-        self.buffer.take_into(&mut batch);
-        self.batch = match shared.enqueue_and_refill(batch, true) {
+        self.batch = match self.buffer.move_to_queue(shared, batch, true) {
             Some(mut refill) => {
                 slots::give_back_all(refill.drain(..).map(|(slot, _)| slot));
                 refill
@@ -183,11 +189,7 @@ impl Shared {
 
     /// Moves a buffer's spans to the queue.
     fn hand_over(&self, buffer: &ThreadBuffer) {
-        let mut batch = Vec::new();
-        buffer.take_into(&mut batch);
-        if !batch.is_empty() {
-            self.enqueue(batch);
-        }
+        drop(buffer.move_to_queue(self, Vec::new(), false));
     }
 
     /// Empties every thread's buffer into the queue and forgets the buffers
