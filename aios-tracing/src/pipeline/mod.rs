@@ -214,7 +214,6 @@ impl Shared {
             // Only batches as large as a thread fills: not the one-span
             // batches of spans that bypass the thread buffers.
             if queue.spare.len() < self.spare_max && batch.capacity() >= self.local_spans {
-                debug_assert!(batch.iter().all(|(slot, _)| slot.is_none()));
                 queue.spare.push(batch);
             }
         }

@@ -261,7 +261,7 @@ impl Worker {
                 for (slot, size) in &mut front[self.front_sent..end] {
                     taken += 1;
                     bytes += *size;
-                    batch.extend(slot.take().map(SpanRecord::into_span_data));
+                    batch.extend((**slot).as_mut().map(SpanRecord::take_span_data));
                 }
                 self.front_sent = end;
                 if end == front.len() {
@@ -340,10 +340,10 @@ impl Worker {
             }
         }
         // Whatever the worker had taken, then whatever is still queued.
-        let (mut left, mut bytes) = discard(&mut self.staging);
+        let (mut left, mut bytes) = discard(&mut self.staging, self.front_sent);
         self.front_sent = 0;
         self.shared.swap_out(&mut self.staging);
-        let (queued, queued_bytes) = discard(&mut self.staging);
+        let (queued, queued_bytes) = discard(&mut self.staging, 0);
         left += queued;
         bytes += queued_bytes;
         self.shared.release(left as usize, bytes, &mut Vec::new());
@@ -366,13 +366,13 @@ impl Worker {
     }
 }
 
-/// Empties `batches`; returns the spans and bytes that were in them (and
-/// not yet sent).
-fn discard(batches: &mut VecDeque<Batch>) -> (u64, usize) {
+/// Empties `batches`, of which the first `sent` spans were sent already;
+/// returns the spans and bytes that were not.
+fn discard(batches: &mut VecDeque<Batch>, sent: usize) -> (u64, usize) {
     batches
         .drain(..)
         .flatten()
-        .filter(|(slot, _)| slot.is_some())
+        .skip(sent)
         .fold((0, 0), |(spans, bytes), (_, size)| {
             (spans + 1, bytes + size)
         })

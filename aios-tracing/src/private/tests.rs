@@ -459,4 +459,60 @@ mod macros {
         let own = sdk.span("leaves_a_context_attached_while_pending");
         assert_eq!(own.parent_span_id, opentelemetry::trace::SpanId::INVALID);
     }
+
+    #[trace]
+    fn plain_after_busy() {}
+
+    /// Records are kept, emptied, between spans and written in place by
+    /// the next span: nothing of a span may show up in a later one.
+    #[test]
+    fn a_reused_record_carries_nothing_over() {
+        let sdk = install(Sampler::AlwaysOn);
+        std::thread::scope(|scope| {
+            // A thread of its own, whose slots all go through the worker.
+            scope.spawn(|| {
+                let parent = crate::Span::builder("parent").entered();
+                for round in 0..3 {
+                    for _ in 0..crate::pipeline::LOCAL_BATCH {
+                        let span = crate::Span::builder("busy")
+                            .kind(opentelemetry::trace::SpanKind::Server)
+                            .attributes((0..130).map(|i| (format!("k{i}"), i)))
+                            .link(opentelemetry::trace::Link::with_context(
+                                parent.span_context(),
+                            ))
+                            .start();
+                        span.add_event("happened", [("k", "v")]);
+                        span.set_error("failed");
+                        span.end();
+                    }
+                    if round == 0 {
+                        // The worker empties the first batch's records;
+                        // the next batch brings them back to this thread.
+                        let _ = sdk.spans();
+                    }
+                }
+                drop(parent);
+                for _ in 0..2 * crate::pipeline::LOCAL_BATCH {
+                    plain_after_busy();
+                }
+            });
+        });
+        let spans = sdk.spans();
+        let plain: Vec<_> = spans
+            .iter()
+            .filter(|s| s.name == "plain_after_busy")
+            .collect();
+        assert_eq!(plain.len(), 2 * crate::pipeline::LOCAL_BATCH);
+        for span in plain {
+            assert!(span.attributes.is_empty());
+            assert!(span.events.is_empty() && span.links.is_empty());
+            assert_eq!(span.status, Status::Unset);
+            assert_eq!(span.dropped_attributes_count, 0);
+            assert_eq!(span.parent_span_id, opentelemetry::trace::SpanId::INVALID);
+            assert_eq!(span.span_kind, opentelemetry::trace::SpanKind::Internal);
+        }
+        let busy = spans.iter().find(|s| s.name == "busy").expect("busy spans");
+        assert_eq!(busy.dropped_attributes_count, 2);
+        assert_ne!(busy.parent_span_id, opentelemetry::trace::SpanId::INVALID);
+    }
 }

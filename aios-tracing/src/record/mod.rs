@@ -27,6 +27,7 @@ use opentelemetry_sdk::trace::{
 use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::cell::Cell;
+use std::sync::LazyLock;
 use std::time::SystemTime;
 
 /// The SDK's default span limits (`SpanLimits::default()`), kept here.
@@ -80,10 +81,47 @@ pub(crate) enum Scope {
     Owned(Box<InstrumentationScope>),
 }
 
+/// The scope of a record that holds no span.
+static NO_SCOPE: LazyLock<InstrumentationScope> =
+    LazyLock::new(|| InstrumentationScope::builder("").build());
+
 impl SpanRecord {
-    /// What the exporters take. Runs on the export thread.
-    pub(crate) fn into_span_data(self) -> SpanData {
-        let extras = self.extras.map(|extras| *extras).unwrap_or_default();
+    /// A record holding no span: what a slot keeps between spans, so that
+    /// the next span writes its fields in place. A new record built whole
+    /// and moved into the slot would be copied, its inline attribute
+    /// storage included, twice.
+    fn emptied() -> SpanRecord {
+        SpanRecord {
+            span_context: SpanContext::NONE,
+            parent_span_id: SpanId::INVALID,
+            parent_is_remote: false,
+            kind: SpanKind::Internal,
+            name: Cow::Borrowed(""),
+            start: SystemTime::UNIX_EPOCH,
+            end: SystemTime::UNIX_EPOCH,
+            attributes: Attributes::new(),
+            dropped_attributes: 0,
+            extras: None,
+            scope: Scope::Interned(&NO_SCOPE),
+        }
+    }
+
+    /// Drops what the record holds, keeping the record (and its attribute
+    /// list's inline storage) for the next span.
+    pub(crate) fn clear(&mut self) {
+        self.attributes.clear();
+        self.extras = None;
+        self.name = Cow::Borrowed("");
+        self.span_context = SpanContext::NONE;
+        if matches!(self.scope, Scope::Owned(_)) {
+            self.scope = Scope::Interned(&NO_SCOPE);
+        }
+    }
+
+    /// What the exporters take, moved out of the record, which is left
+    /// emptied for the next span. Runs on the export thread.
+    pub(crate) fn take_span_data(&mut self) -> SpanData {
+        let extras = self.extras.take().map(|extras| *extras).unwrap_or_default();
         let mut events = SpanEvents::default();
         events.events = extras.events;
         events.dropped_count = extras.dropped_events;
@@ -91,21 +129,27 @@ impl SpanRecord {
         links.links = extras.links;
         links.dropped_count = extras.dropped_links;
         SpanData {
-            span_context: self.span_context,
+            span_context: std::mem::replace(&mut self.span_context, SpanContext::NONE),
             parent_span_id: self.parent_span_id,
             parent_span_is_remote: self.parent_is_remote,
-            span_kind: self.kind,
-            name: self.name,
+            span_kind: self.kind.clone(),
+            name: std::mem::take(&mut self.name),
             start_time: self.start,
             end_time: self.end,
-            attributes: self.attributes.into_vec(),
+            // Only the attributes are moved, not the inline storage.
+            attributes: self.attributes.drain(..).collect(),
             dropped_attributes_count: self.dropped_attributes,
             events,
             links,
             status: extras.status,
-            instrumentation_scope: match self.scope {
-                Scope::Interned(scope) => scope.clone(),
-                Scope::Owned(scope) => *scope,
+            instrumentation_scope: match &mut self.scope {
+                Scope::Interned(scope) => (*scope).clone(),
+                Scope::Owned(_) => {
+                    match std::mem::replace(&mut self.scope, Scope::Interned(&NO_SCOPE)) {
+                        Scope::Owned(scope) => *scope,
+                        Scope::Interned(scope) => scope.clone(),
+                    }
+                }
             },
         }
     }
@@ -208,22 +252,20 @@ pub(crate) fn start(
     );
     let now = clock::now();
     let mut slot = slots::take();
-    // The record is large: it is written once, in its slot, and the
-    // attributes are then pushed into it there. Each intermediate value
-    // holding them would be another copy.
-    let record = slot.insert(SpanRecord {
-        span_context: span_context.clone(),
-        parent_span_id,
-        parent_is_remote,
-        kind: start.kind,
-        name: start.name,
-        start: now,
-        end: now,
-        attributes: Attributes::new(),
-        dropped_attributes: 0,
-        extras: links_extras(start.links),
-        scope: Scope::Interned(start.scope),
-    });
+    // The record is large: its fields are written in place, in a record
+    // the slot keeps emptied between spans, and the attributes pushed into
+    // it there. A record built whole and moved in would be copied.
+    let record = slot.get_or_insert_with(SpanRecord::emptied);
+    record.span_context = span_context.clone();
+    record.parent_span_id = parent_span_id;
+    record.parent_is_remote = parent_is_remote;
+    record.kind = start.kind;
+    record.name = start.name;
+    record.start = now;
+    record.end = now;
+    record.extras = links_extras(start.links);
+    record.scope = Scope::Interned(start.scope);
+    record.attributes.clear();
     attributes(&mut record.attributes);
     record.dropped_attributes = record.attributes.len().saturating_sub(MAX_ATTRIBUTES) as u32;
     record.attributes.truncate(MAX_ATTRIBUTES);
@@ -289,8 +331,8 @@ impl RecordingSpan {
 }
 
 /// A span's record in its own box, from its start until the export
-/// thread takes it out; the emptied box then comes back to be used again
-/// (see [`slots`]). `None` once emptied.
+/// thread takes its data out; the emptied record, box and all, then comes
+/// back to be used again (see [`slots`]). `None` in a new slot.
 pub(crate) type Slot = Option<SpanRecord>;
 
 pub(crate) mod slots;

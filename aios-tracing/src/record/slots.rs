@@ -37,8 +37,9 @@ pub(crate) fn filled(record: SpanRecord) -> Box<Slot> {
     slot
 }
 
-/// Keeps emptied slots (their records, if any, are dropped here); those
-/// beyond what the thread keeps, or given back while it exits, are freed.
+/// Keeps slots for the next spans (a span still in one, refused by the
+/// queue, is dropped here); those beyond what the thread keeps, or given
+/// back while it exits, are freed.
 pub(crate) fn give_back_all(slots: impl IntoIterator<Item = Box<Slot>>) {
     let _ = FREE.try_with(|free| {
         if let Ok(mut free) = free.try_borrow_mut() {
@@ -46,7 +47,9 @@ pub(crate) fn give_back_all(slots: impl IntoIterator<Item = Box<Slot>>) {
                 if free.len() >= KEPT {
                     break;
                 }
-                *slot = None;
+                if let Some(record) = slot.as_mut() {
+                    record.clear();
+                }
                 free.push(slot);
             }
         }
