@@ -238,12 +238,9 @@ mod tests {
         }
     }
 
-    /// Slots travel with their spans to the worker and come back, emptied,
-    /// with the batch they went in: a thread that keeps ending spans stops
-    /// allocating them.
-    #[test]
-    fn a_thread_gets_its_slots_back_with_an_emptied_batch() {
-        use crate::record::slots;
+    /// A pipeline exporting nowhere, with a large queue and a worker
+    /// whose timer never fires during a test.
+    fn pipeline() -> Pipeline {
         let config = WorkerConfig {
             use_batch: true,
             max_queue_size: 1 << 20,
@@ -253,7 +250,16 @@ mod tests {
             max_concurrent_exports: 1,
             max_attribute_value_length: usize::MAX,
         };
-        let pipeline = Pipeline::start(config, Sinks::default()).unwrap();
+        Pipeline::start(config, Sinks::default()).unwrap()
+    }
+
+    /// Slots travel with their spans to the worker and come back, emptied,
+    /// with the batch they went in: a thread that keeps ending spans stops
+    /// allocating them.
+    #[test]
+    fn a_thread_gets_its_slots_back_with_an_emptied_batch() {
+        use crate::record::slots;
+        let pipeline = pipeline();
         let shared = pipeline.stats_source();
         let mut local = super::Local::new(1, std::sync::Arc::clone(&shared));
         let fill = |local: &mut super::Local| {
@@ -281,16 +287,7 @@ mod tests {
     #[test]
     fn spare_batches_kept_after_a_burst_are_trimmed_on_the_timer() {
         use crate::record::slots;
-        let config = WorkerConfig {
-            use_batch: true,
-            max_queue_size: 1 << 20,
-            max_queue_bytes: 1 << 30,
-            max_export_batch_size: 512,
-            scheduled_delay: Duration::from_secs(3600),
-            max_concurrent_exports: 1,
-            max_attribute_value_length: usize::MAX,
-        };
-        let pipeline = Pipeline::start(config, Sinks::default()).unwrap();
+        let pipeline = pipeline();
         let shared = pipeline.stats_source();
         let floor = shared.spare_floor;
         let batches = 4 * floor;
@@ -318,16 +315,7 @@ mod tests {
     #[test]
     fn a_span_left_in_a_ring_at_shutdown_is_counted_as_dropped() {
         use opentelemetry_sdk::trace::SpanProcessor as _;
-        let config = WorkerConfig {
-            use_batch: true,
-            max_queue_size: 1 << 20,
-            max_queue_bytes: 1 << 30,
-            max_export_batch_size: 512,
-            scheduled_delay: Duration::from_secs(3600),
-            max_concurrent_exports: 1,
-            max_attribute_value_length: usize::MAX,
-        };
-        let pipeline = Pipeline::start(config, Sinks::default()).unwrap();
+        let pipeline = pipeline();
         let shared = pipeline.stats_source();
         let mut local = super::Local::new(1, std::sync::Arc::clone(&shared));
         local.push(Box::new(Some(record())));
@@ -347,17 +335,7 @@ mod tests {
 
     #[test]
     fn exited_threads_buffers_are_forgotten_without_waiting_for_the_timer() {
-        let config = WorkerConfig {
-            use_batch: true,
-            max_queue_size: 1 << 20,
-            max_queue_bytes: 1 << 30,
-            max_export_batch_size: 512,
-            // The worker's timer never fires during the test.
-            scheduled_delay: Duration::from_secs(3600),
-            max_concurrent_exports: 1,
-            max_attribute_value_length: usize::MAX,
-        };
-        let pipeline = Pipeline::start(config, Sinks::default()).unwrap();
+        let pipeline = pipeline();
         let shared = pipeline.stats_source();
         for _ in 0..200 {
             let shared = std::sync::Arc::clone(&shared);
