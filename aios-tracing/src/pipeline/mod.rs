@@ -77,13 +77,13 @@ pub(crate) struct Shared {
     /// or bytes.
     local_spans: usize,
     local_bytes: usize,
-    /// Emptied batches kept for reuse. At most as many as the queue's
-    /// byte bound could fill: after a burst, the slots that held it are
-    /// reused rather than freed by the worker (a free on the worker of
-    /// memory the application thread allocates meets that thread on the
-    /// allocator's lock, span after span). Trimmed on the worker's timer
-    /// down to `spare_floor`, what a steady stream needs between two
-    /// wake-ups of the worker, twice over.
+    /// Emptied batches kept for reuse. Up to four times `spare_floor`
+    /// (what a steady stream needs between two wake-ups of the worker,
+    /// twice over), so that after a burst the application reuses them
+    /// rather than the worker freeing them: a free on the worker of memory
+    /// the application thread allocates meets that thread on the
+    /// allocator's lock, slot after slot. Trimmed on the worker's timer
+    /// back down to the floor.
     spare_max: usize,
     spare_floor: usize,
     /// The SDK generation this pipeline was installed as (0 until then):
@@ -293,9 +293,7 @@ impl Pipeline {
         let shared = Arc::new(Shared {
             local_spans,
             local_bytes,
-            spare_max: (config.max_queue_bytes
-                / (local_spans * (size_of::<Slot>() + size_of::<Queued>())))
-            .max(spare_floor),
+            spare_max: 4 * spare_floor,
             spare_floor,
             queue: Mutex::new(Queue::default()),
             max_spans: config.max_queue_size,
