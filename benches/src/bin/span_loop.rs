@@ -6,7 +6,8 @@
 //! perf record -g target/release/span_loop trace 2000000
 //! ```
 //!
-//! Kinds: `trace` (`#[trace]` with two attributes), `guard`, `imperative`,
+//! Kinds: `trace` (`#[trace]` with two attributes), `nested` (a `#[trace]`
+//! fn calling another: two spans per iteration), `guard`, `imperative`,
 //! `sdk` (the SDK's own span, from `TracingSdk::tracer`), and `floor`: what
 //! any span kept in an OpenTelemetry `Context` pays before recording
 //! anything (a span that does nothing, put in a context, attached,
@@ -20,6 +21,11 @@ use std::time::Instant;
 
 #[trace(attrs = { "a" = 1, "b" = "x" })]
 fn op() {}
+
+#[trace(attrs = { "a" = 1, "b" = "x" })]
+fn parent_op() {
+    op();
+}
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -74,6 +80,7 @@ fn main() {
                 .attribute("b", "x")
                 .start()
                 .end(),
+            "nested" => parent_op(),
             _ => op(),
         }
     }
