@@ -306,6 +306,13 @@ mod tests {
         shared.trim_spares();
         shared.trim_spares();
         assert_eq!(spares(), floor);
+        // Freed by the worker as it stops, not by whichever application
+        // thread drops the pipeline last.
+        use opentelemetry_sdk::trace::SpanProcessor as _;
+        pipeline
+            .shutdown_with_timeout(Duration::from_secs(5))
+            .unwrap();
+        assert_eq!(spares(), 0);
     }
 
     /// A thread can push a span into its ring just as shutdown empties

@@ -220,10 +220,13 @@ impl Shared {
     }
 
     /// The worker has stopped: what is still queued, and whatever reaches
-    /// the queue from now on, is counted as dropped.
+    /// the queue from now on, is counted as dropped. The spare batches go
+    /// too, freed here rather than by whichever application thread drops
+    /// the pipeline last (its next span would wait for thousands of frees).
     pub(crate) fn seal(&self) {
         let mut queue = self.lock();
         queue.sealed = true;
+        let spare = std::mem::take(&mut queue.spare);
         let (mut spans, mut bytes) = (0, 0);
         for (_, size) in queue.batches.drain(..).flatten() {
             spans += 1;
@@ -233,6 +236,7 @@ impl Shared {
         queue.held -= spans;
         queue.bytes -= bytes;
         drop(queue);
+        drop(spare);
         Counters::add(&self.counters.dropped, spans as u64);
     }
 
