@@ -258,6 +258,20 @@ impl Worker {
                     break;
                 };
                 let end = front.len().min(self.front_sent + batch_size - taken);
+                // Each record is in a box of its own, last written on
+                // another core, and cold once this thread falls behind.
+                // Read one at a time, each waits for memory in turn, and
+                // this thread then stays behind the threads filling the
+                // queue (the queue fills up and drops). A first pass of
+                // independent reads over all of them has memory fetch
+                // them in parallel.
+                std::hint::black_box(
+                    front[self.front_sent..end]
+                        .iter()
+                        .filter_map(|(slot, _)| (**slot).as_ref())
+                        .map(SpanRecord::touch)
+                        .fold(0, usize::wrapping_add),
+                );
                 for (slot, size) in &mut front[self.front_sent..end] {
                     taken += 1;
                     bytes += *size;
