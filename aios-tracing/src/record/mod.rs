@@ -5,13 +5,14 @@
 //! The SDK's span allocates its attribute list on the application thread,
 //! hands the export thread a `SpanData` to free there (so the two threads
 //! fight over the allocator's arena lock), and clones its tracer per span.
-//! Here a live span keeps a few attributes inline in a boxed record, and at
-//! its end the record is moved out of its box into its thread's batch
-//! ([`pipeline::local`]) and the box is kept for the thread's next span
-//! ([`slots`]): per span, nothing is allocated on one thread and freed on
-//! another. It still lives in an OpenTelemetry [`Context`], so code using
-//! the plain OpenTelemetry API sees it as the current span and can
-//! annotate it.
+//! Here a live span keeps a few attributes inline in a record in a box of
+//! its own (a slot), and at its end the slot goes into its thread's batch
+//! ([`pipeline::local`]); the export thread takes the data out and the
+//! emptied records come back with the batch, for the thread's next spans to
+//! write their fields into ([`slots`]): per span, nothing is allocated on
+//! one thread and freed on another, and the record is never copied whole.
+//! It still lives in an OpenTelemetry [`Context`], so code using the plain
+//! OpenTelemetry API sees it as the current span and can annotate it.
 //!
 //! [`pipeline::local`]: crate::pipeline
 
@@ -51,8 +52,9 @@ pub(crate) struct SpanRecord {
     pub(crate) end: SystemTime,
     pub(crate) attributes: Attributes,
     pub(crate) dropped_attributes: u32,
-    /// Events, links and a status: most spans have none, and the record
-    /// is copied on its way to the queue, so they live apart.
+    /// Events, links and a status: most spans have none, so they live
+    /// apart and the record stays small (fewer cache lines for the export
+    /// thread to fetch).
     pub(crate) extras: Option<Box<Extras>>,
     pub(crate) scope: Scope,
 }
