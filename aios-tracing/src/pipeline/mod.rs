@@ -29,9 +29,9 @@ pub(crate) use worker::{Sinks, WorkerConfig};
 /// An ended span, in its slot, with its estimated size in bytes.
 pub(crate) type Queued = (Box<Slot>, usize);
 
-/// Spans that travel together: a thread's buffer, moved whole. The worker
-/// empties each slot and gives the batch back with its slots, for a thread
-/// to use again.
+/// Spans that travel together: what a thread's ring held, moved to the
+/// queue at once. The worker empties each slot and gives the batch back
+/// with its slots, for a thread to use again.
 pub(crate) type Batch = Vec<Queued>;
 
 /// Spans waiting for the worker.
