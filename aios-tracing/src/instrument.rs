@@ -66,6 +66,7 @@ pin_project! {
         inner: Option<F>,
         span: Span,
         mode: Mode,
+        // Only `Mode::Traced` futures (`#[trace]`, `span!`) have one.
         check: Option<fn(&SpanRef<'_>, &F::Output)>,
     }
 
@@ -93,6 +94,7 @@ pin_project! {
 }
 
 impl<F: Future> Instrumented<F> {
+    /// `in_span`'s future: its output is not inspected.
     pub(crate) fn owning(future: F, span: Span) -> Self {
         Instrumented {
             inner: Some(future),
@@ -164,9 +166,6 @@ impl<F: Future> Future for Instrumented<F> {
         drop(attached);
         if *this.mode == Mode::Own {
             *this.mode = Mode::Ended;
-            if let Some(check) = this.check.take() {
-                check(&this.span.span_ref(), &output);
-            }
             this.span.end();
         }
         Poll::Ready(output)
@@ -193,10 +192,7 @@ fn poll_traced<F: Future>(
         }
         Err(payload) => {
             *this.mode = Mode::Ended;
-            span::with_current(&lent, |span| {
-                exception::record_panic(span, Some(&*payload));
-                span::end(span);
-            });
+            span::end_lent(&lent, |span| exception::record_panic(span, Some(&*payload)));
             drop(attached);
             panic::resume_unwind(payload);
         }
@@ -205,11 +201,10 @@ fn poll_traced<F: Future>(
     this.inner.set(None);
     *this.mode = Mode::Ended;
     let check = this.check.take();
-    span::with_current(&lent, |span| {
+    span::end_lent(&lent, |span| {
         if let Some(check) = check {
             check(span, &output);
         }
-        span::end(span);
     });
     drop(attached);
     Poll::Ready(output)

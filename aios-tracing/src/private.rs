@@ -323,14 +323,9 @@ where
         return f();
     };
     let result = panic::catch_unwind(AssertUnwindSafe(f));
-    // If the body left another context attached on top, the span ends
-    // when `attached` drops its context instead.
-    span::with_current(&lent, |current| {
-        match &result {
-            Ok(value) => check(current, value),
-            Err(payload) => exception::record_panic(current, Some(&**payload)),
-        }
-        span::end(current);
+    span::end_lent(&lent, |current| match &result {
+        Ok(value) => check(current, value),
+        Err(payload) => exception::record_panic(current, Some(&**payload)),
     });
     drop(attached);
     result.unwrap_or_else(|payload| panic::resume_unwind(payload))

@@ -281,17 +281,19 @@ pub(crate) struct Lent {
     ends: bool,
 }
 
-/// Calls `with` on the lent span, if it is to be ended and is the current
-/// context's span (the code that just ran may have left another context
-/// attached on top; that one's span is left alone).
-pub(crate) fn with_current(lent: &Lent, with: impl FnOnce(&SpanRef<'_>)) {
+/// Ends the lent span, after `record` has recorded its outcome on it, if
+/// it is to be ended and is the current context's span (the code that just
+/// ran may have left another context attached on top; that one's span is
+/// left alone, and the lent span ends when its context is detached).
+pub(crate) fn end_lent(lent: &Lent, record: impl FnOnce(&SpanRef<'_>)) {
     if !lent.ends {
         return;
     }
     Context::map_current(|cx| {
         let current = cx.span();
         if current.span_context().span_id() == lent.span_id {
-            with(&current);
+            record(&current);
+            end(&current);
         }
     });
 }
