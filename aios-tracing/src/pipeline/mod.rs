@@ -227,17 +227,13 @@ impl Shared {
         let mut queue = self.lock();
         queue.sealed = true;
         let spare = std::mem::take(&mut queue.spare);
-        let (mut spans, mut bytes) = (0, 0);
-        for (_, size) in queue.batches.drain(..).flatten() {
-            spans += 1;
-            bytes += size;
-        }
+        let (spans, bytes) = discard(&mut queue.batches, 0);
         queue.len = 0;
-        queue.held -= spans;
+        queue.held -= spans as usize;
         queue.bytes -= bytes;
         drop(queue);
         drop(spare);
-        Counters::add(&self.counters.dropped, spans as u64);
+        Counters::add(&self.counters.dropped, spans);
     }
 
     /// Frees half the spare batches beyond the floor: memory kept after a
@@ -267,6 +263,18 @@ impl Shared {
     pub(crate) fn queued(&self) -> usize {
         self.lock().len
     }
+}
+
+/// Empties `batches`, of which the first `sent` spans were sent already;
+/// returns the spans and bytes that were not.
+fn discard(batches: &mut VecDeque<Batch>, sent: usize) -> (u64, usize) {
+    batches
+        .drain(..)
+        .flatten()
+        .skip(sent)
+        .fold((0, 0), |(spans, bytes), (_, size)| {
+            (spans + 1, bytes + size)
+        })
 }
 
 /// The `SpanProcessor` installed on the provider, plus the worker's handle.

@@ -1,7 +1,7 @@
 //! The export worker: one thread, one current-thread tokio runtime, a few
 //! export requests in flight at a time.
 
-use super::{Batch, Shared};
+use super::{discard, Batch, Shared};
 use crate::console::Console;
 use crate::diagnostics::RateLimited;
 use crate::export::{OtlpExporter, PreparedOtlp};
@@ -378,16 +378,4 @@ impl Worker {
             console.finish();
         }
     }
-}
-
-/// Empties `batches`, of which the first `sent` spans were sent already;
-/// returns the spans and bytes that were not.
-fn discard(batches: &mut VecDeque<Batch>, sent: usize) -> (u64, usize) {
-    batches
-        .drain(..)
-        .flatten()
-        .skip(sent)
-        .fold((0, 0), |(spans, bytes), (_, size)| {
-            (spans + 1, bytes + size)
-        })
 }
