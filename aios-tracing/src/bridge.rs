@@ -11,7 +11,8 @@
 //! Events inside a bridged span become span events. Which libraries are
 //! bridged, and from which level, is [`Instrumentations`].
 
-use crate::{registry, Span, SpanBuilder};
+use crate::sdk::active;
+use crate::{Span, SpanBuilder};
 use opentelemetry::{Context, ContextGuard, InstrumentationScope, KeyValue};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -168,7 +169,7 @@ impl OtelBridge {
         let mut scopes = self.scopes.write().unwrap_or_else(PoisonError::into_inner);
         scopes
             .entry(target)
-            .or_insert_with(|| registry::intern_scope(target, ""))
+            .or_insert_with(|| crate::scope::intern(target, ""))
     }
 }
 
@@ -221,8 +222,7 @@ where
             return;
         }
         let Some(span) = ctx.span(id) else { return };
-        let generation = registry::generation();
-        if generation == 0 {
+        if active::generation() == 0 {
             return;
         }
         let parent = if attrs.is_root() {
@@ -240,7 +240,7 @@ where
         let mut fields = Vec::new();
         attrs.record(&mut Fields(&mut fields));
         let scope = self.scope(attrs.metadata().target());
-        let bridged = SpanBuilder::new(attrs.metadata().name().into(), Some((generation, scope)))
+        let bridged = SpanBuilder::new(attrs.metadata().name().into(), Some(scope))
             .attributes(fields)
             .parent(&parent)
             .start();

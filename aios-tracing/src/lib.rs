@@ -51,20 +51,16 @@
 extern crate self as aios_tracing;
 
 #[doc(hidden)]
-#[path = "private.rs"]
 pub mod __private;
 mod attributes;
 #[cfg(feature = "tracing-bridge")]
 pub mod bridge;
-mod clock;
 mod config;
-mod console;
 pub mod current;
+mod data;
 mod diagnostics;
 mod error;
-mod exception;
-mod export;
-mod instrument;
+mod future;
 #[cfg(any(
     feature = "tower",
     feature = "reqwest",
@@ -73,29 +69,33 @@ mod instrument;
     feature = "redis"
 ))]
 pub mod integrations;
+mod lifecycle;
+mod limits;
 #[cfg(feature = "logging")]
 pub mod logging;
 mod pipeline;
 mod propagation;
-mod record;
-mod registry;
-mod sampling;
+mod scope;
 mod sdk;
+mod sink;
 mod span;
-mod stats;
 #[cfg(any(feature = "logging", feature = "tracing-bridge"))]
 mod subscriber;
+#[cfg(test)]
+mod test_sdk;
+mod traced;
+mod transport;
 
 pub use aios_tracing_macros::{span, trace};
 pub use attributes::IntoKeyValue;
 pub use config::{Config, Propagation, Protocol, TlsFiles, TracingSdkBuilder};
 pub use current::link_current_span;
 pub use error::{ConfigError, ShutdownError, Source};
-pub use instrument::{FutureExt, Instrumented, CANCELLED_ATTRIBUTE};
+pub use future::{FutureExt, Instrumented, CANCELLED_ATTRIBUTE};
+pub use pipeline::ExportStats;
 pub use propagation::{extract_context, inject_context, inject_headers, Carrier};
 pub use sdk::TracingSdk;
 pub use span::{Span, SpanBuilder, SpanGuard};
-pub use stats::ExportStats;
 
 /// The OpenTelemetry API this crate is built on, re-exported so your
 /// versions match ours.

@@ -1,7 +1,8 @@
 //! Turning what users write for an endpoint into the URI each transport needs.
 
-use crate::config::Protocol;
-use crate::error::{ConfigError, Source};
+use super::protocol::Protocol;
+use super::setting::Origin;
+use crate::error::ConfigError;
 use http::Uri;
 
 const TRACES_PATH: &str = "/v1/traces";
@@ -18,10 +19,9 @@ pub(crate) fn normalize(
     protocol: Protocol,
     insecure: bool,
     verbatim: bool,
-    setting: &str,
-    source: Source,
+    origin: Origin,
 ) -> Result<Uri, ConfigError> {
-    let invalid = |why: &str| ConfigError::invalid(setting, why, raw, source);
+    let invalid = |why: &str| origin.invalid(why, raw);
     let with_scheme = if has_scheme(raw) {
         raw.to_owned()
     } else {
@@ -85,7 +85,7 @@ mod tests {
     use super::*;
 
     fn norm(raw: &str, protocol: Protocol) -> Result<String, ConfigError> {
-        normalize(raw, protocol, true, false, "otlp_endpoint", Source::Builder)
+        normalize(raw, protocol, true, false, Origin::builder("otlp_endpoint"))
             .map(|u| u.to_string())
     }
 
@@ -100,7 +100,7 @@ mod tests {
             "https://c:4317/"
         );
         let secure =
-            normalize("c:4317", Protocol::Grpc, false, false, "x", Source::Builder).unwrap();
+            normalize("c:4317", Protocol::Grpc, false, false, Origin::builder("x")).unwrap();
         assert_eq!(secure.scheme_str(), Some("https"));
     }
 
@@ -127,8 +127,7 @@ mod tests {
             Protocol::HttpProtobuf,
             true,
             true,
-            "x",
-            Source::Builder,
+            Origin::builder("x"),
         )
         .unwrap();
         assert_eq!(verbatim.path(), "/custom");

@@ -32,20 +32,6 @@ impl Environment {
     }
 }
 
-/// Parses a boolean the way people write them in environment variables.
-pub(crate) fn parse_bool(value: &str, source: Source, setting: &str) -> Result<bool, ConfigError> {
-    match value.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(ConfigError::invalid(
-            setting,
-            "true or false",
-            value,
-            source,
-        )),
-    }
-}
-
 /// Parses a `k=v,k2=v2` list with percent-encoded keys and values, as used by
 /// `OTEL_EXPORTER_OTLP_HEADERS` and `OTEL_RESOURCE_ATTRIBUTES`.
 ///
@@ -63,10 +49,7 @@ pub(crate) fn parse_key_value_list(
         }
         let shown = |value: &str| {
             if redact_values {
-                match value.split_once('=') {
-                    Some((key, _)) => format!("{key}=<redacted>"),
-                    None => "<redacted>".to_owned(),
-                }
+                super::redact::entry(value)
             } else {
                 value.to_owned()
             }
@@ -173,13 +156,5 @@ mod tests {
         assert_eq!(percent_decode("a%2"), None);
         assert_eq!(percent_decode("%ff"), None);
         assert_eq!(percent_decode("%E2%9C%93").as_deref(), Some("✓"));
-    }
-
-    #[test]
-    fn booleans_accept_the_usual_spellings_only() {
-        let src = Source::Env("X");
-        assert!(parse_bool("TRUE", src, "X").unwrap());
-        assert!(!parse_bool("0", src, "X").unwrap());
-        assert!(parse_bool("maybe", src, "X").is_err());
     }
 }

@@ -8,9 +8,9 @@
 //! | `sqlx` | [`sqlx`] | CLIENT spans for SQL queries (PostgreSQL, SQLite, MySQL) |
 //! | `redis` | [`redis`] | CLIENT spans for Redis commands and pipelines |
 //!
-//! All of them use the globally installed propagator, so they speak W3C
-//! Trace Context or B3, whichever the [`TracingSdk`](crate::TracingSdk) was
-//! configured with.
+//! All of them record into the active SDK (the most recently started one
+//! still running) and use its propagators, so they speak W3C Trace Context
+//! or B3, whichever that [`TracingSdk`](crate::TracingSdk) was configured with.
 
 #[cfg(feature = "redis")]
 pub mod redis;
@@ -23,7 +23,7 @@ pub mod tonic;
 #[cfg(feature = "tower")]
 pub mod tower;
 
-use crate::{extract_context, inject_context, registry, KeyValue, Span, SpanBuilder, SpanKind};
+use crate::{extract_context, inject_context, KeyValue, Span, SpanBuilder, SpanKind};
 use opentelemetry::InstrumentationScope;
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -41,7 +41,7 @@ pub(crate) fn poll_in<F: std::future::Future>(
 }
 
 /// The tracer of one integration's instrumentation scope (so its spans say
-/// which integration made them), cached until the active SDK changes.
+/// which integration made them), recording into the active SDK.
 #[derive(Debug)]
 pub(crate) struct ScopedTracer {
     name: &'static str,
@@ -62,12 +62,8 @@ impl ScopedTracer {
     pub(crate) fn span(&self, name: impl Into<Cow<'static, str>>) -> SpanBuilder {
         let scope = *self
             .scope
-            .get_or_init(|| registry::intern_scope(self.name, env!("CARGO_PKG_VERSION")));
-        let generation = registry::generation();
-        SpanBuilder::new(
-            name.into(),
-            (generation != 0).then_some((generation, scope)),
-        )
+            .get_or_init(|| crate::scope::intern(self.name, env!("CARGO_PKG_VERSION")));
+        SpanBuilder::new(name.into(), Some(scope))
     }
 
     /// A CLIENT span for an outgoing request, its context injected into

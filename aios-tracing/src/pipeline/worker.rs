@@ -1,45 +1,47 @@
 //! The export worker: one thread, one current-thread tokio runtime, a few
 //! export requests in flight at a time.
+//!
+//! The worker owning its runtime is what keeps export independent of the
+//! application's: it works from a plain `fn main`, under any tokio runtime
+//! flavour, and shutdown can't deadlock on a runtime the application is
+//! blocking.
 
-use super::{discard, Batch, Shared};
-use crate::console::Console;
+use super::intake::Intake;
+use super::queue::{discard, Batch};
+use super::stats::Counters;
+use crate::data::SpanRecord;
 use crate::diagnostics::RateLimited;
-use crate::export::{OtlpExporter, PreparedOtlp};
-use crate::record::SpanRecord;
-use crate::stats::Counters;
+use crate::sink::{Delivery, Sink, SpanBatch, Starter};
+use crate::transport::ExportError;
 use opentelemetry::Context;
-use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::SpanData;
 use std::collections::{HashMap, VecDeque};
 use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::Duration;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
-use tokio::task::{Id, JoinSet};
+use tokio::task::{Id, JoinError, JoinSet};
 use tokio::time::{sleep_until, Instant};
 
-/// Knobs of the worker, resolved from [`Config`](crate::Config).
+/// How the worker batches and paces exports.
 #[derive(Debug, Clone)]
-pub(crate) struct WorkerConfig {
+pub(crate) struct WorkerSettings {
+    /// `false`: every span is sent on its own, as soon as it is queued.
     pub(crate) use_batch: bool,
-    pub(crate) max_queue_size: usize,
-    pub(crate) max_queue_bytes: usize,
     pub(crate) max_export_batch_size: usize,
     pub(crate) scheduled_delay: Duration,
     pub(crate) max_concurrent_exports: usize,
-    pub(crate) max_attribute_value_length: usize,
 }
 
-/// Where spans go. The OTLP exporter is only prepared here: its connection
-/// is made inside the worker's runtime.
-#[derive(Debug, Default)]
-pub(crate) struct Sinks {
-    pub(crate) otlp: Option<PreparedOtlp>,
-    pub(crate) console: Option<Console>,
-    /// Unit tests' sink: every exported span, kept.
-    #[cfg(test)]
-    pub(crate) collect: Option<Arc<Mutex<Vec<SpanData>>>>,
+/// Why a flush or shutdown request did not finish cleanly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Incomplete {
+    /// The deadline passed first.
+    Timeout,
+    /// The worker had stopped (or this is the worker's own thread).
+    Stopped,
+    /// Everything was handled, but some spans were dropped.
+    Dropped,
 }
 
 enum Command {
@@ -47,19 +49,18 @@ enum Command {
     Shutdown(Instant, SyncSender<bool>),
 }
 
+/// The application's side of the worker: requests and the thread.
 #[derive(Debug)]
-pub(super) struct Handle {
+pub(crate) struct Handle {
     commands: UnboundedSender<Command>,
     thread: Mutex<Option<JoinHandle<()>>>,
     thread_id: ThreadId,
 }
 
-static EXPORT_FAILED: RateLimited = RateLimited::new();
-
-pub(super) fn spawn(
-    shared: Arc<Shared>,
-    config: WorkerConfig,
-    sinks: Sinks,
+pub(crate) fn spawn(
+    intake: Arc<Intake>,
+    settings: WorkerSettings,
+    sinks: Vec<Starter>,
 ) -> std::io::Result<Handle> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -71,7 +72,7 @@ pub(super) fn spawn(
             // Nothing the exporter does (HTTP, gRPC, DNS) may produce spans
             // of its own: they would be spans about exporting spans.
             let _suppressed = Context::enter_telemetry_suppressed_scope();
-            runtime.block_on(run(shared, config, sinks, receiver));
+            runtime.block_on(run(intake, settings, sinks, receiver));
         })?;
     Ok(Handle {
         commands,
@@ -85,31 +86,29 @@ impl Handle {
         &self,
         make: impl FnOnce(SyncSender<bool>) -> Command,
         timeout: Duration,
-    ) -> OTelSdkResult {
+    ) -> Result<(), Incomplete> {
         if std::thread::current().id() == self.thread_id {
-            return Err(OTelSdkError::InternalFailure(
-                "flush called from the export thread itself".into(),
-            ));
+            return Err(Incomplete::Stopped);
         }
         let (tx, rx) = sync_channel(1);
         if self.commands.send(make(tx)).is_err() {
-            return Err(OTelSdkError::AlreadyShutdown);
+            return Err(Incomplete::Stopped);
         }
         match rx.recv_timeout(timeout) {
             Ok(true) => Ok(()),
-            Ok(false) => Err(OTelSdkError::InternalFailure(
-                "some spans could not be exported (counted as dropped)".into(),
-            )),
-            Err(RecvTimeoutError::Timeout) => Err(OTelSdkError::Timeout(timeout)),
-            Err(RecvTimeoutError::Disconnected) => Err(OTelSdkError::AlreadyShutdown),
+            Ok(false) => Err(Incomplete::Dropped),
+            Err(RecvTimeoutError::Timeout) => Err(Incomplete::Timeout),
+            Err(RecvTimeoutError::Disconnected) => Err(Incomplete::Stopped),
         }
     }
 
-    pub(super) fn flush(&self, timeout: Duration) -> OTelSdkResult {
+    /// Exports everything queued now; waits at most `timeout`.
+    pub(crate) fn flush(&self, timeout: Duration) -> Result<(), Incomplete> {
         self.request(Command::Flush, timeout)
     }
 
-    pub(super) fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
+    /// Exports what is queued and stops the worker within `timeout`.
+    pub(crate) fn shutdown(&self, timeout: Duration) -> Result<(), Incomplete> {
         let deadline = Instant::now() + timeout;
         let result = self.request(
             |tx| Command::Shutdown(deadline, tx),
@@ -123,7 +122,7 @@ impl Handle {
         if let Some(thread) = thread {
             // The worker replies as its last act, so joining is quick once it
             // answered; after a timeout it ends on its own deadline instead.
-            if !matches!(result, Err(OTelSdkError::Timeout(_)))
+            if result != Err(Incomplete::Timeout)
                 && thread.thread().id() != std::thread::current().id()
             {
                 let _ = thread.join();
@@ -134,50 +133,46 @@ impl Handle {
 }
 
 struct Worker {
-    shared: Arc<Shared>,
-    config: WorkerConfig,
-    otlp: Option<Arc<OtlpExporter>>,
-    console: Option<Console>,
-    #[cfg(test)]
-    collect: Option<Arc<Mutex<Vec<SpanData>>>>,
-    /// Batches taken off the shared queue, not yet sent.
+    intake: Arc<Intake>,
+    settings: WorkerSettings,
+    sinks: Vec<Box<dyn Sink>>,
+    /// Batches taken off the queue, not yet sent.
     staging: VecDeque<Batch>,
     /// Spans of the front batch in `staging` already sent: a batch stays
     /// whole, slots and all, until every span in it is taken out.
     front_sent: usize,
-    in_flight: JoinSet<Result<(), String>>,
+    in_flight: JoinSet<Result<(), ExportError>>,
     in_flight_sizes: HashMap<Id, u64>,
     /// Whether everything since the last flush reply was delivered.
     all_delivered: bool,
+    export_failed: RateLimited,
 }
 
 async fn run(
-    shared: Arc<Shared>,
-    config: WorkerConfig,
-    sinks: Sinks,
+    intake: Arc<Intake>,
+    settings: WorkerSettings,
+    sinks: Vec<Starter>,
     mut commands: UnboundedReceiver<Command>,
 ) {
     let mut worker = Worker {
-        otlp: sinks.otlp.map(|prepared| Arc::new(prepared.start())),
-        console: sinks.console,
-        #[cfg(test)]
-        collect: sinks.collect,
-        shared,
-        config,
+        sinks: sinks.into_iter().map(|start| start()).collect(),
+        intake,
+        settings,
         staging: VecDeque::new(),
         front_sent: 0,
         in_flight: JoinSet::new(),
         in_flight_sizes: HashMap::new(),
         all_delivered: true,
+        export_failed: RateLimited::new(),
     };
-    let delay = worker.config.scheduled_delay;
+    let delay = worker.settings.scheduled_delay;
     let mut next_tick = Instant::now() + delay;
     let mut flushes: Vec<SyncSender<bool>> = Vec::new();
     let mut shutdown: Option<(Instant, SyncSender<bool>)> = None;
     let mut tick = false;
     loop {
         let draining =
-            tick || !flushes.is_empty() || shutdown.is_some() || !worker.config.use_batch;
+            tick || !flushes.is_empty() || shutdown.is_some() || !worker.settings.use_batch;
         worker.dispatch(draining);
         tick = false;
         if (!flushes.is_empty() || shutdown.is_some()) && worker.idle() {
@@ -193,10 +188,10 @@ async fn run(
         }
         let shutdown_deadline = shutdown.as_ref().map(|(deadline, _)| *deadline);
         tokio::select! {
-            () = worker.shared.wake.notified() => {}
+            () = worker.intake.queue.wake.notified() => {}
             () = sleep_until(next_tick) => {
                 tick = true;
-                worker.shared.trim_spares();
+                worker.intake.queue.trim_spares();
                 next_tick = Instant::now() + delay;
             }
             Some(done) = worker.in_flight.join_next_with_id(), if !worker.in_flight.is_empty() => {
@@ -225,110 +220,133 @@ async fn run(
     }
 }
 
+/// Hands the records to every sink, which read them now; the records
+/// are emptied afterwards, for their threads to reuse.
+fn deliver(sinks: &mut [Box<dyn Sink>], records: &mut [&mut SpanRecord]) -> Vec<Delivery> {
+    let count = sinks.len();
+    let deliveries = sinks
+        .iter_mut()
+        .enumerate()
+        .map(|(i, sink)| sink.export(SpanBatch::new(records, i + 1 == count)))
+        .collect();
+    for record in records.iter_mut() {
+        record.clear();
+    }
+    deliveries
+}
+
 impl Worker {
     fn idle(&self) -> bool {
-        self.in_flight.is_empty() && self.staging.is_empty() && self.shared.queued() == 0
+        self.in_flight.is_empty() && self.staging.is_empty() && self.intake.queue.len() == 0
     }
 
     /// Starts exports for full batches (or large spans enough to be worth
-    /// sending, see [`Shared::batch_due`]), or for everything when `draining`.
+    /// sending, see `Queue::batch_due`), or for everything when `draining`.
     /// Leftovers of an earlier take go out even as a partial batch.
     fn dispatch(&mut self, draining: bool) {
         if draining {
-            self.shared.collect_threads();
+            self.intake.collect_rings();
         }
-        let batch_size = self.config.max_export_batch_size;
-        while self.in_flight.len() < self.config.max_concurrent_exports {
+        let batch_size = self.settings.max_export_batch_size;
+        while self.in_flight.len() < self.settings.max_concurrent_exports {
+            let queue = &self.intake.queue;
             if self.staging.is_empty() {
                 let due = if draining {
-                    self.shared.queued() > 0
+                    queue.len() > 0
                 } else {
-                    self.shared.batch_due(batch_size)
+                    queue.batch_due(batch_size)
                 };
                 if !due {
                     break;
                 }
-                self.shared.swap_out(&mut self.staging);
+                queue.swap_out(&mut self.staging);
             }
-            let mut batch = Vec::with_capacity(batch_size.min(1024));
-            let (mut taken, mut bytes) = (0, 0);
-            let mut emptied = Vec::new();
-            while taken < batch_size {
-                let Some(front) = self.staging.front_mut() else {
-                    break;
-                };
-                let end = front.len().min(self.front_sent + batch_size - taken);
-                // Each record is in a box of its own, last written on
-                // another core, and cold once this thread falls behind.
-                // Read one at a time, each waits for memory in turn, and
-                // this thread then stays behind the threads filling the
-                // queue (the queue fills up and drops). A first pass of
-                // independent reads over all of them has memory fetch
-                // them in parallel.
-                std::hint::black_box(
-                    front[self.front_sent..end]
-                        .iter()
-                        .filter_map(|(slot, _)| (**slot).as_ref())
-                        .map(SpanRecord::touch)
-                        .fold(0, usize::wrapping_add),
-                );
-                for (slot, size) in &mut front[self.front_sent..end] {
-                    taken += 1;
-                    bytes += *size;
-                    batch.extend((**slot).as_mut().map(SpanRecord::take_span_data));
-                }
-                self.front_sent = end;
-                if end == front.len() {
-                    emptied.extend(self.staging.pop_front());
-                    self.front_sent = 0;
-                }
-            }
-            self.shared.release(taken, bytes, &mut emptied);
-            self.send(batch);
+            let (taken, bytes, finished) = self.export_front(batch_size);
+            let mut emptied: Vec<Batch> = self.staging.drain(..finished).collect();
+            self.intake.queue.release(taken, bytes, &mut emptied);
         }
     }
 
-    fn send(&mut self, batch: Vec<SpanData>) {
-        let n = batch.len() as u64;
-        #[cfg(test)]
-        if let Some(collect) = &self.collect {
-            collect
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .extend(batch.iter().cloned());
-        }
-        if let Some(console) = &mut self.console {
-            console.print(&batch);
-        }
-        match &self.otlp {
-            Some(otlp) => {
-                let otlp = Arc::clone(otlp);
-                let handle = self
-                    .in_flight
-                    .spawn(async move { otlp.export(batch).await });
-                self.in_flight_sizes.insert(handle.id(), n);
+    /// Exports up to `batch_size` spans from the front of `staging`;
+    /// returns the spans and bytes taken and how many staged batches are
+    /// now wholly sent.
+    fn export_front(&mut self, batch_size: usize) -> (usize, usize, usize) {
+        let mut records: Vec<&mut SpanRecord> = Vec::with_capacity(batch_size.min(1024));
+        let (mut taken, mut bytes, mut finished) = (0, 0, 0);
+        let mut start = self.front_sent;
+        for batch in &mut self.staging {
+            let len = batch.len();
+            let end = len.min(start + batch_size - taken);
+            let part = &mut batch[start..end];
+            // Each record is in a box of its own, last written on another
+            // core, and cold once this thread falls behind. Read one at a
+            // time, each waits for memory in turn, and this thread then
+            // stays behind the threads filling the queue (the queue fills
+            // up and drops). A first pass of independent reads over all of
+            // them has memory fetch them in parallel.
+            std::hint::black_box(
+                part.iter()
+                    .filter_map(|(slot, _)| (**slot).as_ref())
+                    .map(SpanRecord::touch)
+                    .fold(0, usize::wrapping_add),
+            );
+            for (slot, size) in part {
+                taken += 1;
+                bytes += *size;
+                records.extend((**slot).as_mut());
             }
-            None => Counters::add(&self.shared.counters.exported, n),
+            if end == len {
+                finished += 1;
+                start = 0;
+            } else {
+                start = end;
+            }
+            if taken == batch_size {
+                break;
+            }
         }
+        let n = records.len() as u64;
+        let deliveries = deliver(&mut self.sinks, &mut records);
+        drop(records);
+        self.front_sent = start;
+        self.track(deliveries, n);
+        (taken, bytes, finished)
     }
 
-    fn account(&mut self, done: Result<(Id, Result<(), String>), tokio::task::JoinError>) {
+    /// Runs the deliveries of `n` spans; without sinks they count as exported.
+    fn track(&mut self, mut deliveries: Vec<Delivery>, n: u64) {
+        let handle = match deliveries.len() {
+            0 => return Counters::add(&self.intake.queue.counters.exported, n),
+            1 => self.in_flight.spawn(deliveries.remove(0)),
+            _ => self.in_flight.spawn(async move {
+                for delivery in deliveries {
+                    delivery.await?;
+                }
+                Ok(())
+            }),
+        };
+        self.in_flight_sizes.insert(handle.id(), n);
+    }
+
+    fn account(&mut self, done: Result<(Id, Result<(), ExportError>), JoinError>) {
         let (id, outcome) = match done {
             Ok((id, outcome)) => (id, outcome),
             Err(join_error) => (
                 join_error.id(),
-                Err(format!("export task failed: {join_error}")),
+                Err(ExportError::Permanent(format!(
+                    "export task failed: {join_error}"
+                ))),
             ),
         };
         let n = self.in_flight_sizes.remove(&id).unwrap_or(0);
-        let counters = &self.shared.counters;
+        let counters = &self.intake.queue.counters;
         match outcome {
             Ok(()) => Counters::add(&counters.exported, n),
             Err(error) => {
                 self.all_delivered = false;
                 Counters::add(&counters.dropped, n);
                 Counters::add(&counters.failed_requests, 1);
-                EXPORT_FAILED.warn(|suppressed| {
+                self.export_failed.warn(|suppressed| {
                     tracing::warn!(
                         target: "aios_tracing",
                         spans = n,
@@ -354,15 +372,16 @@ impl Worker {
             }
         }
         // Whatever the worker had taken, then whatever is still queued.
+        let queue = &self.intake.queue;
         let (mut left, mut bytes) = discard(&mut self.staging, self.front_sent);
         self.front_sent = 0;
-        self.shared.swap_out(&mut self.staging);
+        queue.swap_out(&mut self.staging);
         let (queued, queued_bytes) = discard(&mut self.staging, 0);
         left += queued;
         bytes += queued_bytes;
-        self.shared.release(left as usize, bytes, &mut Vec::new());
+        queue.release(left as usize, bytes, &mut Vec::new());
         abandoned += left;
-        Counters::add(&self.shared.counters.dropped, abandoned);
+        Counters::add(&queue.counters.dropped, abandoned);
         if abandoned > 0 {
             tracing::warn!(
                 target: "aios_tracing",
@@ -373,9 +392,9 @@ impl Worker {
     }
 
     fn close(&mut self) {
-        self.shared.seal();
-        if let Some(console) = &mut self.console {
-            console.finish();
+        self.intake.queue.seal();
+        for sink in &mut self.sinks {
+            sink.finish();
         }
     }
 }

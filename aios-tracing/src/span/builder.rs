@@ -1,15 +1,25 @@
 //! [`SpanBuilder`]: a span's name, kind, attributes, links and parent,
 //! before it starts.
 
-use super::{without_sdk, Span, SpanGuard};
+use super::{Span, SpanGuard};
 use crate::attributes::IntoKeyValue;
-use crate::record::{self, Attributes};
-use crate::registry;
-use crate::sampling::{self, Decision};
+use crate::data::Attributes;
+use crate::lifecycle::{self, Parent, Request};
+use crate::sdk::active;
+use crate::sdk::state::SdkState;
 use opentelemetry::trace::{Link, SpanKind};
 use opentelemetry::{Context, InstrumentationScope, Key, KeyValue, Value};
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
+
+/// The SDK a span is recorded into.
+enum Target {
+    /// The active one (see `sdk::active`), at the time the span starts.
+    Active,
+    /// A given SDK (`sdk.span(..)`); `None` when that SDK is disabled.
+    Sdk(Option<Arc<SdkState>>),
+}
 
 /// Describes a span before starting it.
 ///
@@ -28,8 +38,9 @@ use std::fmt;
 #[must_use = "a span builder does nothing until started"]
 pub struct SpanBuilder {
     name: Cow<'static, str>,
-    /// The SDK generation and scope to record into; `None`: the active SDK's own.
-    target: Option<(u64, &'static InstrumentationScope)>,
+    target: Target,
+    /// The instrumentation scope; `None`: the SDK's own (the service name).
+    scope: Option<&'static InstrumentationScope>,
     kind: SpanKind,
     attributes: Attributes,
     links: Vec<Link>,
@@ -48,14 +59,30 @@ impl fmt::Debug for SpanBuilder {
 }
 
 impl SpanBuilder {
+    /// A span of the active SDK, under `scope` (`None`: the SDK's own).
     #[inline(always)]
     pub(crate) fn new(
         name: Cow<'static, str>,
-        target: Option<(u64, &'static InstrumentationScope)>,
+        scope: Option<&'static InstrumentationScope>,
+    ) -> Self {
+        SpanBuilder::with_target(name, Target::Active, scope)
+    }
+
+    /// A span of the given SDK (`None`: a disabled one).
+    pub(crate) fn for_sdk(name: Cow<'static, str>, sdk: Option<Arc<SdkState>>) -> Self {
+        SpanBuilder::with_target(name, Target::Sdk(sdk), None)
+    }
+
+    #[inline(always)]
+    fn with_target(
+        name: Cow<'static, str>,
+        target: Target,
+        scope: Option<&'static InstrumentationScope>,
     ) -> Self {
         SpanBuilder {
             name,
             target,
+            scope,
             kind: SpanKind::Internal,
             attributes: Attributes::new(),
             links: Vec::new(),
@@ -129,47 +156,47 @@ impl SpanBuilder {
     /// Starts the span without making it current; you end it.
     #[inline(always)]
     pub fn start(self) -> Span {
-        let current = self.parent.is_none();
-        let parent = self.parent.unwrap_or_else(Context::current);
-        let target = self.target.or_else(registry::default_scope);
-        let Some((generation, scope)) = target.filter(|&(generation, _)| generation != 0) else {
-            return Span::from_context(without_sdk(parent));
-        };
-        let trace_id = match sampling::decide(&parent, registry::sampling_ratio()) {
-            Decision::Record(trace_id) => trace_id,
-            Decision::Inherit => return Span::inherited(parent, current),
-            Decision::Unsampled(cx) => return Span::from_context(cx),
-        };
-        let start = record::Start {
-            name: self.name,
-            kind: self.kind,
+        let SpanBuilder {
+            name,
+            target,
             scope,
-            links: self.links,
-            generation,
+            kind,
+            attributes,
+            links,
+            parent,
+            record_panics: _,
+        } = self;
+        let parent = match parent {
+            None => Parent::Current { sync_body: false },
+            Some(cx) => Parent::Given(cx),
         };
-        let attributes = self.attributes;
-        Span::from_context(record::start(&parent, trace_id, start, |list| {
-            *list = attributes;
-        }))
+        let start = |sdk: Option<&SdkState>| {
+            let settings = sdk.map(|sdk| &sdk.spans);
+            let request = || Request {
+                name,
+                kind,
+                scope,
+                links,
+            };
+            lifecycle::start(settings, parent, request, |list| *list = attributes)
+        };
+        Span::from_started(match &target {
+            Target::Active => active::with(start),
+            Target::Sdk(sdk) => start(sdk.as_deref()),
+        })
     }
 
     /// Starts the span and makes it current until the guard drops.
     #[inline(always)]
     pub fn entered(self) -> SpanGuard {
         let record_panics = self.record_panics;
-        let span = self.start();
-        let attached = span.needs_attach().then(|| span.cx.clone().attach());
-        SpanGuard {
-            span,
-            record_panics,
-            _attached: attached,
-        }
+        SpanGuard::enter(self.start(), record_panics)
     }
 
     /// Runs `f` inside the span and ends it; a panic in `f` is recorded.
     #[inline]
     pub fn in_scope<R>(self, f: impl FnOnce(&Span) -> R) -> R {
         let guard = self.entered();
-        f(&guard.span)
+        f(guard.span())
     }
 }

@@ -2,13 +2,16 @@
 //! (current until dropped, ends then), and [`SpanBuilder`] to make either.
 
 mod builder;
+mod guard;
 
 pub use builder::SpanBuilder;
+pub use guard::SpanGuard;
 
 use crate::attributes::{self, IntoKeyValue};
-use crate::exception;
-use opentelemetry::trace::{Link, SpanContext, SpanId, SpanRef, Status, TraceContextExt};
+use crate::lifecycle::{self, exception, Lent, Started};
+use opentelemetry::trace::{Link, SpanContext, SpanRef, Status, TraceContextExt};
 use opentelemetry::{Context, ContextGuard, Key, KeyValue, Value};
+use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -71,6 +74,14 @@ impl Span {
             cx,
             inherited: false,
             current: false,
+        }
+    }
+
+    /// The handle of a span just started.
+    pub(crate) fn from_started(started: Started) -> Span {
+        match started {
+            Started::Recording(cx) | Started::Unrecorded(cx) => Span::from_context(cx),
+            Started::Inherited { cx, current } => Span::inherited(cx, current),
         }
     }
 
@@ -149,7 +160,7 @@ impl Span {
         if span.is_recording() {
             span.add_event_with_timestamp(
                 name,
-                crate::clock::now(),
+                lifecycle::clock::now(),
                 attributes::collect(attributes),
             );
         }
@@ -238,7 +249,13 @@ impl Span {
 
     /// Ends the span now.
     pub fn end(&self) {
-        end(&self.span_ref());
+        lifecycle::end(&self.span_ref());
+    }
+
+    /// Records a panic on the span and ends it.
+    pub(crate) fn end_after_panic(&self, payload: &(dyn Any + Send)) {
+        exception::record_panic(&self.span_ref(), Some(payload));
+        self.end();
     }
 
     /// Makes the span's context current by moving it there; `None` if it
@@ -256,115 +273,12 @@ impl Span {
     /// leaving an empty one. Put it back with [`restore`](Self::restore).
     pub(crate) fn lend(&mut self) -> (Context, Lent) {
         let cx = std::mem::take(&mut self.cx);
-        let sc = cx.span();
-        let sc = sc.span_context();
-        let lent = Lent {
-            span_id: sc.span_id(),
-            // Only a sampled span records anything; an inherited handle
-            // must not reach its context's span at all.
-            ends: sc.is_sampled() && !self.inherited,
-        };
+        let lent = Lent::new(&cx, self.inherited);
         (cx, lent)
     }
 
     /// Puts back the context lent out by [`lend`](Self::lend).
     pub(crate) fn restore(&mut self, cx: Context) {
         self.cx = cx;
-    }
-}
-
-/// A context lent out by [`Span::lend`].
-pub(crate) struct Lent {
-    /// The id of its span, to recognise it as the current one.
-    pub(crate) span_id: SpanId,
-    /// Whether the span is to be ended (and its outcome recorded).
-    ends: bool,
-}
-
-/// Ends the lent span, after `record` has recorded its outcome on it, if
-/// it is to be ended and is the current context's span (the code that just
-/// ran may have left another context attached on top; that one's span is
-/// left alone, and the lent span ends when its context is detached).
-pub(crate) fn end_lent(lent: &Lent, record: impl FnOnce(&SpanRef<'_>)) {
-    if !lent.ends {
-        return;
-    }
-    Context::map_current(|cx| {
-        let current = cx.span();
-        if current.span_context().span_id() == lent.span_id {
-            record(&current);
-            end(&current);
-        }
-    });
-}
-
-/// Ends `span` now.
-pub(crate) fn end(span: &SpanRef<'_>) {
-    // Only sampled spans record: the others need no end time.
-    if span.span_context().is_sampled() {
-        span.end_with_timestamp(crate::clock::now());
-    }
-}
-
-/// A span made current on this thread; it ends when the guard drops.
-///
-/// A panic unwinding through the guard is recorded as an exception with
-/// status ERROR before the span ends. Dereferences to [`Span`].
-///
-/// ```
-/// use aios_tracing::Span;
-/// {
-///     let span = Span::builder("io.read").attribute("file", "/tmp/data").entered();
-///     span.add_event("opened", [("bytes", 42)]);
-/// } // ends here
-/// ```
-pub struct SpanGuard {
-    span: Span,
-    record_panics: bool,
-    _attached: Option<ContextGuard>,
-}
-
-impl fmt::Debug for SpanGuard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("SpanGuard").field(&self.span).finish()
-    }
-}
-
-impl std::ops::Deref for SpanGuard {
-    type Target = Span;
-    fn deref(&self) -> &Span {
-        &self.span
-    }
-}
-
-impl Drop for SpanGuard {
-    fn drop(&mut self) {
-        if self.record_panics && std::thread::panicking() {
-            // The payload is out of reach from `Drop`; `#[trace]` and `span!`
-            // catch the unwind instead and record the message.
-            exception::record_panic(&self.span.span_ref(), None);
-        }
-        self.span.end();
-    }
-}
-
-impl SpanGuard {
-    /// The span this guard keeps current.
-    pub fn span(&self) -> &Span {
-        &self.span
-    }
-}
-
-/// The context a span gets when no SDK is active: the parent itself, or,
-/// if the parent still records (its SDK was shut down since), a
-/// non-recording stand-in with its ids, so the caller neither annotates
-/// nor ends someone else's span, and propagation keeps working.
-pub(crate) fn without_sdk(parent: Context) -> Context {
-    let span = parent.span();
-    if span.is_recording() {
-        let ids = span.span_context().clone();
-        parent.with_remote_span_context(ids)
-    } else {
-        parent
     }
 }

@@ -306,7 +306,7 @@ fn finish<'v>(span: &Span, result: Result<impl IntoIterator<Item = &'v Value>, &
 }
 
 fn active() -> bool {
-    crate::registry::generation() != 0
+    crate::sdk::active::generation() != 0
 }
 
 impl<C: redis::ConnectionLike> redis::ConnectionLike for TracedConnection<C> {

@@ -75,7 +75,7 @@ where
         'c: 'e,
         Q: 'q + Execute<'q, Self::Database>,
     {
-        if crate::registry::generation() == 0 {
+        if crate::sdk::active::generation() == 0 {
             return self.inner.fetch_many(query);
         }
         let span = start_span(&self.info, query.sql());
@@ -95,7 +95,7 @@ where
         'c: 'e,
         Q: 'q + Execute<'q, Self::Database>,
     {
-        if crate::registry::generation() == 0 {
+        if crate::sdk::active::generation() == 0 {
             return self.inner.fetch_optional(query);
         }
         let span = start_span(&self.info, query.sql());

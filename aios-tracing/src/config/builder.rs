@@ -1,0 +1,296 @@
+//! [`TracingSdkBuilder`]: the settings users give, before resolution.
+
+use super::env::Environment;
+use super::protocol::Protocol;
+use super::redact;
+use super::{Config, TlsFiles};
+use crate::error::ConfigError;
+use opentelemetry::KeyValue;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Configures and starts the SDK; created by [`TracingSdk::builder`](crate::TracingSdk::builder).
+///
+/// Every setting is optional except the service name; unset settings come
+/// from the environment, then from defaults (see the crate docs' table).
+///
+/// ```no_run
+/// use aios_tracing::{Protocol, TracingSdk};
+///
+/// let sdk = TracingSdk::builder("orders-api")
+///     .deployment_env("prod")
+///     .otlp_protocol(Protocol::Grpc)
+///     .otlp_endpoint("otel-collector.tracing.svc:4317")
+///     .otlp_headers([("x-tenant", "acme")])
+///     .sampling_ratio(0.25)
+///     .resource_attributes([("service.version", "1.4.0")])
+///     .init()?;
+/// # Ok::<(), aios_tracing::ConfigError>(())
+/// ```
+#[derive(Clone, Default)]
+#[must_use = "a builder does nothing until `init()` is called"]
+pub struct TracingSdkBuilder {
+    pub(crate) service_name: Option<String>,
+    pub(crate) deployment_env: Option<String>,
+    pub(crate) protocol: Option<Protocol>,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) insecure: Option<bool>,
+    pub(crate) headers: Option<Vec<(String, String)>>,
+    pub(crate) sampling_ratio: Option<f64>,
+    pub(crate) use_batch: Option<bool>,
+    pub(crate) console: Option<bool>,
+    pub(crate) b3: Option<bool>,
+    pub(crate) resource_attributes: Vec<KeyValue>,
+    pub(crate) logging_correlation: Option<bool>,
+    pub(crate) otlp_enabled: Option<bool>,
+    pub(crate) disabled: Option<bool>,
+    pub(crate) shutdown_timeout: Option<Duration>,
+    pub(crate) export_timeout: Option<Duration>,
+    pub(crate) max_queue_size: Option<usize>,
+    pub(crate) max_queue_bytes: Option<usize>,
+    pub(crate) max_export_batch_size: Option<usize>,
+    pub(crate) scheduled_delay: Option<Duration>,
+    pub(crate) max_attribute_value_length: Option<usize>,
+    pub(crate) tls: TlsFiles,
+    pub(crate) env: Environment,
+    #[cfg(feature = "tracing-bridge")]
+    pub(crate) instrumentations: Option<crate::bridge::Instrumentations>,
+}
+
+impl fmt::Debug for TracingSdkBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers = self.headers.as_deref().map(redact::Headers);
+        f.debug_struct("TracingSdkBuilder")
+            .field("service_name", &self.service_name)
+            .field("deployment_env", &self.deployment_env)
+            .field("protocol", &self.protocol)
+            .field("endpoint", &self.endpoint)
+            .field("insecure", &self.insecure)
+            .field("headers", &headers)
+            .field("sampling_ratio", &self.sampling_ratio)
+            .field("use_batch", &self.use_batch)
+            .field("console", &self.console)
+            .field("b3", &self.b3)
+            .field("resource_attributes", &self.resource_attributes)
+            .finish_non_exhaustive()
+    }
+}
+
+macro_rules! setter {
+    ($(#[$doc:meta])* $name:ident, $field:ident: $ty:ty) => {
+        $(#[$doc])*
+        pub fn $name(mut self, value: $ty) -> Self {
+            self.$field = Some(value);
+            self
+        }
+    };
+}
+
+impl TracingSdkBuilder {
+    pub(crate) fn new(service_name: Option<String>) -> Self {
+        TracingSdkBuilder {
+            service_name,
+            ..Self::default()
+        }
+    }
+
+    /// The deployment environment (`dev`, `staging`, `prod`); exported as
+    /// the resource attribute `deployment.environment.name`. Env: `DEPLOYMENT_ENV`.
+    pub fn deployment_env(mut self, env: impl Into<String>) -> Self {
+        self.deployment_env = Some(env.into());
+        self
+    }
+
+    setter!(
+        /// OTLP transport. Env: `OTLP_PROTOCOL`, `OTEL_EXPORTER_OTLP_PROTOCOL`.
+        otlp_protocol, protocol: Protocol
+    );
+
+    /// Collector endpoint: `host:port` or a URL for gRPC, a URL for HTTP
+    /// (`/v1/traces` is appended unless present). Env: `OTLP_ENDPOINT`,
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_ENDPOINT`.
+    pub fn otlp_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    setter!(
+        /// `true` (default) sends plaintext when the endpoint has no scheme;
+        /// `false` uses TLS with the system's roots plus
+        /// `OTEL_EXPORTER_OTLP_CERTIFICATE`. Env: `OTEL_EXPORTER_OTLP_INSECURE`.
+        otlp_insecure, insecure: bool
+    );
+
+    /// Headers (gRPC metadata) sent with every export request, such as auth
+    /// or tenant ids. Replaces `OTEL_EXPORTER_OTLP_HEADERS` entirely.
+    pub fn otlp_headers<K, V>(mut self, headers: impl IntoIterator<Item = (K, V)>) -> Self
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.headers = Some(
+            headers
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        );
+        self
+    }
+
+    setter!(
+        /// Probability in `0.0..=1.0` that a new trace is sampled; the sampler
+        /// is `ParentBased(TraceIdRatioBased(ratio))`. Env: `OTEL_TRACES_SAMPLER_ARG`.
+        sampling_ratio, sampling_ratio: f64
+    );
+    setter!(
+        /// `true` (default) batches spans; `false` sends each span as soon
+        /// as it ends (still off the application thread).
+        use_batch, use_batch: bool
+    );
+    setter!(
+        /// Print each finished trace as a tree on stdout. Env: `AIOS_TRACING_CONSOLE`.
+        enable_console_exporter, console: bool
+    );
+    setter!(
+        /// `true` (default): export over OTLP. Set `false` with the console
+        /// exporter on to only print. Env: `OTEL_TRACES_EXPORTER` (`otlp`, `console`, `none`).
+        enable_otlp_exporter, otlp_enabled: bool
+    );
+    setter!(
+        /// B3 (single header, both formats read) instead of W3C `traceparent`.
+        /// Env: `OTEL_PROPAGATORS` (`tracecontext`, `baggage`, `b3`, `b3multi`, `none`).
+        use_b3_propagation, b3: bool
+    );
+    setter!(
+        /// Put trace and span ids into log lines (default `true`).
+        enable_logging_correlation, logging_correlation: bool
+    );
+    setter!(
+        /// Turn the whole SDK into a no-op. Env: `OTEL_SDK_DISABLED`.
+        disabled, disabled: bool
+    );
+    setter!(
+        /// Upper bound for `shutdown()` and the flush on drop (default 5 s).
+        shutdown_timeout, shutdown_timeout: Duration
+    );
+    setter!(
+        /// Upper bound for one export request, retries included (default 10 s).
+        /// Env: `OTEL_EXPORTER_OTLP_TIMEOUT` (milliseconds).
+        export_timeout, export_timeout: Duration
+    );
+    setter!(
+        /// Spans held for export at most (default 1 048 576); past it new spans
+        /// are dropped and counted. Env: `OTEL_BSP_MAX_QUEUE_SIZE`.
+        max_queue_size, max_queue_size: usize
+    );
+    setter!(
+        /// Estimated bytes held for export at most (default 64 MiB).
+        /// Env: `AIOS_TRACING_MAX_QUEUE_BYTES`.
+        max_queue_bytes, max_queue_bytes: usize
+    );
+    setter!(
+        /// Spans per export request (default 512). Env: `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`.
+        max_export_batch_size, max_export_batch_size: usize
+    );
+    setter!(
+        /// Longest string attribute value, in bytes; longer ones are cut at a
+        /// character boundary before the span is queued (default 65 536).
+        /// Env: `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`, `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`.
+        max_attribute_value_length, max_attribute_value_length: usize
+    );
+    setter!(
+        /// Longest a span waits before its batch is sent (default 1 s).
+        /// Env: `OTEL_BSP_SCHEDULE_DELAY` (milliseconds).
+        scheduled_delay, scheduled_delay: Duration
+    );
+
+    /// Extra resource attributes (`service.version`, `region`, …); they win
+    /// over `OTEL_RESOURCE_ATTRIBUTES` for the same key.
+    pub fn resource_attributes<K, V>(mut self, attributes: impl IntoIterator<Item = (K, V)>) -> Self
+    where
+        K: Into<opentelemetry::Key>,
+        V: Into<opentelemetry::Value>,
+    {
+        self.resource_attributes
+            .extend(attributes.into_iter().map(|(k, v)| KeyValue::new(k, v)));
+        self
+    }
+
+    /// PEM file of extra CA certificates to trust for the collector.
+    /// Env: `OTEL_EXPORTER_OTLP_CERTIFICATE`.
+    pub fn otlp_ca_certificate(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tls.ca = Some(path.into());
+        self
+    }
+
+    /// PEM certificate and key for mutual TLS. Env:
+    /// `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`, `OTEL_EXPORTER_OTLP_CLIENT_KEY`.
+    pub fn otlp_client_identity(
+        mut self,
+        cert: impl Into<PathBuf>,
+        key: impl Into<PathBuf>,
+    ) -> Self {
+        self.tls.client_cert = Some(cert.into());
+        self.tls.client_key = Some(key.into());
+        self
+    }
+
+    /// Bridge `tracing` spans of these libraries into the trace tree (the
+    /// Python SDK's `enable_instrumentations`). Takes effect in the
+    /// subscriber `init` installs; with your own subscriber, add
+    /// [`bridge::layer`](crate::bridge::layer) to it instead.
+    ///
+    /// ```
+    /// use aios_tracing::{bridge::Instrumentations, TracingSdk};
+    /// let builder = TracingSdk::builder("svc").instrumentations(Instrumentations::new().tonic(true).sqlx(true));
+    /// # drop(builder);
+    /// ```
+    #[cfg(feature = "tracing-bridge")]
+    pub fn instrumentations(mut self, switches: crate::bridge::Instrumentations) -> Self {
+        self.instrumentations = Some(switches);
+        self
+    }
+
+    /// Read environment variables from `vars` instead of the process
+    /// environment (for tests, or settings kept elsewhere).
+    ///
+    /// ```
+    /// use aios_tracing::TracingSdk;
+    /// let config = TracingSdk::builder("svc")
+    ///     .environment([("DEPLOYMENT_ENV", "staging")])
+    ///     .resolve()?;
+    /// assert_eq!(config.deployment_env, "staging");
+    /// # Ok::<(), aios_tracing::ConfigError>(())
+    /// ```
+    pub fn environment<K, V>(mut self, vars: impl IntoIterator<Item = (K, V)>) -> Self
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let map: HashMap<String, String> = vars
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        self.env = Environment::Map(map);
+        self
+    }
+
+    /// Resolves every setting against the environment and validates it,
+    /// without starting anything.
+    ///
+    /// ```
+    /// use aios_tracing::{Protocol, TracingSdk};
+    /// let config = TracingSdk::builder("svc")
+    ///     .otlp_protocol(Protocol::HttpProtobuf)
+    ///     .otlp_endpoint("http://collector:4318")
+    ///     .environment(std::iter::empty::<(String, String)>())
+    ///     .resolve()?;
+    /// assert_eq!(config.endpoint.to_string(), "http://collector:4318/v1/traces");
+    /// # Ok::<(), aios_tracing::ConfigError>(())
+    /// ```
+    pub fn resolve(&self) -> Result<Config, ConfigError> {
+        super::resolve::resolve(self)
+    }
+}

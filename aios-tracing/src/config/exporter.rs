@@ -1,0 +1,172 @@
+//! The exporter group: which exporters run, and where and how OTLP is
+//! sent (protocol, endpoint, plaintext or TLS, headers, timeout).
+
+use super::endpoint;
+use super::env::{parse_key_value_list, Environment};
+use super::protocol::Protocol;
+use super::setting::{self, lookup, Origin, Raw};
+use super::TracingSdkBuilder;
+use crate::error::ConfigError;
+use http::header::{HeaderName, HeaderValue};
+use http::Uri;
+use std::time::Duration;
+
+#[derive(Debug)]
+pub(super) struct Exporter {
+    pub(super) protocol: Protocol,
+    pub(super) endpoint: Uri,
+    pub(super) endpoint_origin: Origin,
+    pub(super) insecure: bool,
+    pub(super) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(super) otlp: bool,
+    pub(super) console: bool,
+    pub(super) timeout: Duration,
+}
+
+pub(super) fn resolve(b: &TracingSdkBuilder, env: &Environment) -> Result<Exporter, ConfigError> {
+    let protocol = lookup(
+        b.protocol,
+        "otlp_protocol",
+        env,
+        &[
+            "OTLP_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+        ],
+    )
+    .map(|found| found.parse(|t| t.parse().ok(), "one of grpc, http/protobuf, http/json"))
+    .transpose()?
+    .map_or(Protocol::Grpc, |(protocol, _)| protocol);
+    let insecure = setting::flag(
+        b.insecure,
+        "otlp_insecure",
+        env,
+        &[
+            "OTEL_EXPORTER_OTLP_TRACES_INSECURE",
+            "OTEL_EXPORTER_OTLP_INSECURE",
+        ],
+        true,
+    )?;
+    let (raw_endpoint, endpoint_origin) = setting::text(
+        b.endpoint.clone(),
+        "otlp_endpoint",
+        env,
+        &[
+            "OTLP_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+        ],
+    )
+    .unwrap_or_else(|| {
+        (
+            endpoint::default_for(protocol).to_owned(),
+            Origin::builder("otlp_endpoint"),
+        )
+    });
+    // The per-signal variable is a full URL, used as it is (the spec's rule).
+    let verbatim = endpoint_origin.setting == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+    let endpoint =
+        endpoint::normalize(&raw_endpoint, protocol, insecure, verbatim, endpoint_origin)?;
+    let console = setting::flag(
+        b.console,
+        "enable_console_exporter",
+        env,
+        &["AIOS_TRACING_CONSOLE"],
+        false,
+    )?;
+    let (otlp, console) = exporters(b, env, console)?;
+    Ok(Exporter {
+        protocol,
+        endpoint,
+        endpoint_origin,
+        insecure,
+        headers: headers(b, env)?,
+        otlp,
+        console,
+        timeout: setting::millis(
+            b.export_timeout,
+            "export_timeout",
+            env,
+            &["OTEL_EXPORTER_OTLP_TIMEOUT"],
+            Duration::from_secs(10),
+        )?,
+    })
+}
+
+/// Which of OTLP and the console run: `enable_otlp_exporter`, else
+/// `OTEL_TRACES_EXPORTER` (which may turn the console on too).
+fn exporters(
+    b: &TracingSdkBuilder,
+    env: &Environment,
+    console: bool,
+) -> Result<(bool, bool), ConfigError> {
+    let Some(found) = lookup(
+        b.otlp_enabled,
+        "enable_otlp_exporter",
+        env,
+        &["OTEL_TRACES_EXPORTER"],
+    ) else {
+        return Ok((true, console));
+    };
+    let text = match found.raw {
+        Raw::Given(otlp) => return Ok((otlp, console)),
+        Raw::Text(text) => text,
+    };
+    let (mut otlp, mut console) = (false, b.console.unwrap_or(false) || console);
+    for name in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        match name {
+            "otlp" => otlp = true,
+            "console" => console = true,
+            "none" => {}
+            _ => return Err(found.origin.invalid("a list of otlp, console, none", text)),
+        }
+    }
+    Ok((otlp, console))
+}
+
+fn headers(
+    b: &TracingSdkBuilder,
+    env: &Environment,
+) -> Result<Vec<(HeaderName, HeaderValue)>, ConfigError> {
+    let Some(found) = lookup(
+        b.headers.clone(),
+        "otlp_headers",
+        env,
+        &[
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+            "OTEL_EXPORTER_OTLP_HEADERS",
+        ],
+    ) else {
+        return Ok(Vec::new());
+    };
+    let origin = found.origin;
+    let pairs = match found.raw {
+        Raw::Given(pairs) => pairs,
+        Raw::Text(text) => parse_key_value_list(&text, origin.setting, true)?,
+    };
+    pairs
+        .into_iter()
+        .map(|(name, value)| {
+            let header_name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+                origin.invalid(
+                    "header names made of letters, digits and !#$%&'*+-.^_`|~",
+                    name.clone(),
+                )
+            })?;
+            let header_value = HeaderValue::from_str(value.trim()).map_err(|_| {
+                // The value may be a credential: say where it is broken, not what it is.
+                let at = value
+                    .bytes()
+                    .position(|c| c < 0x20 && c != b'\t' || c == 0x7f);
+                let why = match at {
+                    Some(i) => {
+                        format!("a header value without control characters (byte {i} is one)")
+                    }
+                    None => "a visible-ASCII header value".to_owned(),
+                };
+                origin.invalid(why, format!("{name}=<redacted>"))
+            })?;
+            Ok((header_name, header_value))
+        })
+        .collect()
+}

@@ -1,0 +1,45 @@
+//! [`Protocol`]: the OTLP transport, as users name it.
+
+use std::fmt;
+
+/// The OTLP transport.
+///
+/// ```
+/// use aios_tracing::Protocol;
+/// assert_eq!("http/protobuf".parse::<Protocol>(), Ok(Protocol::HttpProtobuf));
+/// assert_eq!(Protocol::Grpc.to_string(), "grpc");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// OTLP over gRPC (default port 4317).
+    Grpc,
+    /// OTLP over HTTP with protobuf bodies (default port 4318).
+    HttpProtobuf,
+    /// OTLP over HTTP with JSON bodies (default port 4318).
+    HttpJson,
+}
+
+impl std::str::FromStr for Protocol {
+    type Err = String;
+
+    /// Accepts the `OTEL_EXPORTER_OTLP_PROTOCOL` spellings, plus `http` (the
+    /// Python SDK's name for HTTP/protobuf).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "grpc" => Ok(Protocol::Grpc),
+            "http/protobuf" | "http" | "http/proto" => Ok(Protocol::HttpProtobuf),
+            "http/json" => Ok(Protocol::HttpJson),
+            _ => Err(s.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Protocol::Grpc => "grpc",
+            Protocol::HttpProtobuf => "http/protobuf",
+            Protocol::HttpJson => "http/json",
+        })
+    }
+}

@@ -1,0 +1,23 @@
+//! The sampling group: the ratio of new traces recorded.
+
+use super::env::Environment;
+use super::setting::lookup;
+use super::TracingSdkBuilder;
+use crate::error::ConfigError;
+
+pub(super) fn resolve(b: &TracingSdkBuilder, env: &Environment) -> Result<f64, ConfigError> {
+    let Some(found) = lookup(
+        b.sampling_ratio,
+        "sampling_ratio",
+        env,
+        &["OTEL_TRACES_SAMPLER_ARG"],
+    ) else {
+        return Ok(1.0);
+    };
+    const EXPECTED: &str = "within 0.0..=1.0";
+    let (ratio, origin) = found.parse(|t| t.parse().ok(), EXPECTED)?;
+    if !(0.0..=1.0).contains(&ratio) {
+        return Err(origin.invalid(EXPECTED, ratio.to_string()));
+    }
+    Ok(ratio)
+}

@@ -1,0 +1,127 @@
+//! The sampling decision, made before anything is built.
+//!
+//! The SDK generates ids, clones the parent context and builds the
+//! attribute list before its sampler runs, so an unsampled span costs
+//! nearly as much as a sampled one. Here the decision comes first, with the
+//! same `ParentBased(TraceIdRatioBased(ratio))` rule: a span that will not
+//! be recorded reuses its unsampled parent's context (nothing allocated),
+//! and an unsampled root gets a non-recording context carrying fresh ids
+//! (so downstream services still see "not sampled").
+//!
+//! When a root *is* sampled at a ratio below 1, the trace id drawn for the
+//! decision becomes the span's trace id.
+
+use opentelemetry::trace::{SpanContext, TraceContextExt, TraceFlags, TraceId, TraceState};
+use opentelemetry::Context;
+use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator};
+
+/// What to do for a span about to start.
+pub(crate) enum Decision {
+    /// Record it; a new root takes this trace id if there is one.
+    Record(Option<TraceId>),
+    /// Don't record it, and build nothing: the parent's context already
+    /// says "not sampled" (or telemetry is suppressed), so the span is
+    /// that context itself.
+    Inherit,
+    /// Don't record it: a new root, not sampled, with fresh ids so
+    /// downstream services see "not sampled" too.
+    Unsampled(Context),
+}
+
+/// `TraceIdRatioBased`'s rule, as the SDK computes it, so both agree.
+fn ratio_samples(trace_id: TraceId, ratio: f64) -> bool {
+    let bound = (ratio.max(0.0) * (1u64 << 63) as f64) as u64;
+    let low = u64::from_be_bytes(trace_id.to_bytes()[8..].try_into().unwrap_or_default());
+    (low >> 1) < bound
+}
+
+/// One SDK's sampler: `ParentBased(TraceIdRatioBased(ratio))`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Sampler {
+    pub(crate) ratio: f64,
+}
+
+impl Sampler {
+    /// Decides for a child of `parent`.
+    #[inline]
+    pub(crate) fn decide(&self, parent: &Context) -> Decision {
+        decide(parent, self.ratio)
+    }
+}
+
+/// Decides for a child of `parent` under `ParentBased(TraceIdRatioBased(ratio))`.
+fn decide(parent: &Context, ratio: f64) -> Decision {
+    if parent.is_telemetry_suppressed() {
+        return Decision::Inherit;
+    }
+    let span = parent.span();
+    let sc = span.span_context();
+    if sc.is_valid() {
+        return if sc.is_sampled() {
+            Decision::Record(None)
+        } else {
+            Decision::Inherit
+        };
+    }
+    if ratio >= 1.0 {
+        return Decision::Record(None);
+    }
+    let ids = RandomIdGenerator::default();
+    let trace_id = ids.new_trace_id();
+    if ratio > 0.0 && ratio_samples(trace_id, ratio) {
+        return Decision::Record(Some(trace_id));
+    }
+    let unsampled = SpanContext::new(
+        trace_id,
+        ids.new_span_id(),
+        TraceFlags::default(),
+        false,
+        TraceState::NONE,
+    );
+    Decision::Unsampled(parent.with_remote_span_context(unsampled))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ratio_rule_matches_the_sdk_sampler() {
+        use opentelemetry::trace::SpanKind;
+        use opentelemetry_sdk::trace::{Sampler, SamplingDecision, ShouldSample};
+        let ids = RandomIdGenerator::default();
+        for ratio in [0.0, 0.1, 0.5, 0.9] {
+            let sampler = Sampler::TraceIdRatioBased(ratio);
+            for _ in 0..2_000 {
+                let trace_id = ids.new_trace_id();
+                let sdk = sampler.should_sample(None, trace_id, "x", &SpanKind::Internal, &[], &[]);
+                let sdk_samples = sdk.decision == SamplingDecision::RecordAndSample;
+                assert_eq!(ratio_samples(trace_id, ratio), sdk_samples, "ratio {ratio}");
+            }
+        }
+    }
+
+    #[test]
+    fn unsampled_children_reuse_the_parent_and_roots_get_fresh_ids() {
+        let parent_sc = SpanContext::new(
+            TraceId::from(7u128),
+            opentelemetry::trace::SpanId::from(9u64),
+            TraceFlags::default(),
+            true,
+            TraceState::NONE,
+        );
+        let parent = Context::new().with_remote_span_context(parent_sc);
+        assert!(matches!(decide(&parent, 1.0), Decision::Inherit));
+        match decide(&Context::new(), 0.0) {
+            Decision::Unsampled(cx) => {
+                let sc = cx.span().span_context().clone();
+                assert!(sc.is_valid() && !sc.is_sampled());
+            }
+            _ => panic!("ratio 0 never samples a root"),
+        }
+        assert!(matches!(
+            decide(&Context::new(), 1.0),
+            Decision::Record(None)
+        ));
+    }
+}

@@ -1,0 +1,103 @@
+//! Starting a span: one path for `#[trace]`, `span!`, `SpanBuilder`, the
+//! integrations and the `tracing` bridge. Sampling is decided before
+//! anything is built, on the parent in place: a span that will not be
+//! recorded costs at most a context clone, and an unsampled child none.
+
+use super::recording::{self, Request};
+use super::sampling::Decision;
+use super::SpanSettings;
+use crate::data::Attributes;
+use opentelemetry::trace::TraceContextExt as _;
+use opentelemetry::Context;
+
+/// Whose child the span is.
+#[derive(Debug)]
+pub(crate) enum Parent {
+    /// The thread's current context. `sync_body`: the span is only used by
+    /// code generated around a body that runs, and ends the span, before
+    /// the call returns; a span that is not recorded and whose parent is
+    /// current then needs no handle on the parent's context at all (no
+    /// `Arc` to clone and drop), since the parent stays current throughout.
+    Current { sync_body: bool },
+    /// A context the caller chose (an extracted remote one, or none for a root).
+    Given(Context),
+}
+
+/// A span just started.
+#[derive(Debug)]
+pub(crate) enum Started {
+    /// Recording, in a context of its own.
+    Recording(Context),
+    /// Not recorded, and nothing built: the span is its parent's context,
+    /// which says "not sampled" already (or telemetry is suppressed).
+    /// `current`: that context is the thread's current one.
+    Inherited { cx: Context, current: bool },
+    /// Not recorded: an unsampled root with fresh ids, or a span made
+    /// while no SDK is active.
+    Unrecorded(Context),
+}
+
+/// Starts a span under `settings` (`None`: no SDK is active). `request`
+/// and `attributes` are only called for a span that is recorded.
+#[inline]
+pub(crate) fn start(
+    settings: Option<&SpanSettings>,
+    parent: Parent,
+    request: impl FnOnce() -> Request,
+    attributes: impl FnOnce(&mut Attributes),
+) -> Started {
+    let Some(settings) = settings else {
+        return Started::Unrecorded(without_sdk(match parent {
+            Parent::Current { .. } => Context::current(),
+            Parent::Given(cx) => cx,
+        }));
+    };
+    let decision = match &parent {
+        Parent::Current { .. } => Context::map_current(|cx| settings.sampler.decide(cx)),
+        Parent::Given(cx) => settings.sampler.decide(cx),
+    };
+    let trace_id = match decision {
+        Decision::Record(trace_id) => trace_id,
+        Decision::Inherit => {
+            return match parent {
+                Parent::Current { sync_body: true } => Started::Inherited {
+                    cx: Context::new(),
+                    current: true,
+                },
+                Parent::Current { sync_body: false } => Started::Inherited {
+                    cx: Context::current(),
+                    current: true,
+                },
+                Parent::Given(cx) => Started::Inherited { cx, current: false },
+            }
+        }
+        Decision::Unsampled(cx) => return Started::Unrecorded(cx),
+    };
+    // Read again rather than cloned inside the decision: carrying a clone
+    // out of `map_current` makes every unsampled span slower.
+    let parent = match parent {
+        Parent::Current { .. } => Context::current(),
+        Parent::Given(cx) => cx,
+    };
+    Started::Recording(recording::start(
+        &parent,
+        trace_id,
+        settings,
+        request(),
+        attributes,
+    ))
+}
+
+/// The context a span gets when no SDK is active: the parent itself, or,
+/// if the parent still records (its SDK was shut down since), a
+/// non-recording stand-in with its ids, so the caller neither annotates
+/// nor ends someone else's span, and propagation keeps working.
+pub(crate) fn without_sdk(parent: Context) -> Context {
+    let span = parent.span();
+    if span.is_recording() {
+        let ids = span.span_context().clone();
+        parent.with_remote_span_context(ids)
+    } else {
+        parent
+    }
+}

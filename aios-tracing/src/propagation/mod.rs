@@ -1,0 +1,196 @@
+//! Carrying trace context across process boundaries: W3C `traceparent`,
+//! `tracestate` and `baggage` by default, B3 (single and multi header) on
+//! request. Carriers: `HashMap<String, String>` and `http::HeaderMap`.
+//!
+//! Extraction never fails: a missing or malformed header yields an empty
+//! context, so the next span starts a fresh trace.
+//!
+//! Each SDK has its own propagators (`sdk.inject_headers`,
+//! `sdk.extract_context`). The free functions here, and the integrations,
+//! use the active SDK's (the most recently started one still running), or
+//! the `opentelemetry` global propagator when no SDK runs.
+
+mod w3c;
+
+use crate::config::Propagation;
+use crate::sdk::active;
+use opentelemetry::propagation::{
+    Extractor, Injector, TextMapCompositePropagator, TextMapPropagator,
+};
+use opentelemetry::Context;
+use opentelemetry_propagator_b3::{B3Encoding, Propagator as B3};
+use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use std::collections::HashMap;
+use w3c::StrictTraceContext;
+
+/// Builds the composite propagator the configuration asks for.
+pub(crate) fn composite(config: &Propagation) -> TextMapCompositePropagator {
+    let mut parts: Vec<Box<dyn TextMapPropagator + Send + Sync>> = Vec::new();
+    if config.trace_context {
+        parts.push(Box::new(StrictTraceContext(TraceContextPropagator::new())));
+    }
+    let b3 = match (config.b3_single, config.b3_multi) {
+        (true, true) => Some(B3Encoding::SingleAndMultiHeader),
+        (true, false) => Some(B3Encoding::SingleHeader),
+        (false, true) => Some(B3Encoding::MultipleHeader),
+        (false, false) => None,
+    };
+    if let Some(encoding) = b3 {
+        parts.push(Box::new(B3::with_encoding(encoding)));
+    }
+    if config.baggage {
+        parts.push(Box::new(BaggagePropagator::new()));
+    }
+    TextMapCompositePropagator::new(parts)
+}
+
+/// Something headers can be written to and read from.
+///
+/// Implemented for `HashMap<String, String>` and `http::HeaderMap`; the
+/// tonic integration adds `tonic::metadata::MetadataMap`.
+///
+/// ```
+/// use aios_tracing::Carrier;
+/// use std::collections::HashMap;
+/// let mut headers: HashMap<String, String> = HashMap::new();
+/// headers.put("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into());
+/// assert!(headers.lookup("traceparent").is_some());
+/// ```
+pub trait Carrier {
+    /// Sets a header, replacing any previous value. Invalid values are skipped.
+    fn put(&mut self, key: &str, value: String);
+    /// Reads a header (case-insensitively where the carrier allows).
+    fn lookup(&self, key: &str) -> Option<&str>;
+    /// All header names.
+    fn names(&self) -> Vec<&str>;
+}
+
+impl Carrier for HashMap<String, String> {
+    fn put(&mut self, key: &str, value: String) {
+        self.insert(key.to_owned(), value);
+    }
+
+    fn lookup(&self, key: &str) -> Option<&str> {
+        self.get(key).map(String::as_str).or_else(|| {
+            // Inbound maps keep whatever case the sender used.
+            self.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v.as_str())
+        })
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.keys().map(String::as_str).collect()
+    }
+}
+
+impl Carrier for http::HeaderMap {
+    fn put(&mut self, key: &str, value: String) {
+        if let (Ok(name), Ok(value)) = (
+            http::header::HeaderName::from_bytes(key.as_bytes()),
+            http::header::HeaderValue::from_str(&value),
+        ) {
+            self.insert(name, value);
+        }
+    }
+
+    fn lookup(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(|v| v.to_str().ok())
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.keys().map(http::header::HeaderName::as_str).collect()
+    }
+}
+
+struct AsInjector<'a, C: ?Sized>(&'a mut C);
+struct AsExtractor<'a, C: ?Sized>(&'a C);
+
+impl<C: Carrier + ?Sized> Injector for AsInjector<'_, C> {
+    fn set(&mut self, key: &str, value: String) {
+        self.0.put(key, value);
+    }
+}
+
+impl<C: Carrier + ?Sized> Extractor for AsExtractor<'_, C> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.lookup(key)
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.names()
+    }
+}
+
+/// Writes `cx` into `carrier` with `propagator`.
+pub(crate) fn inject_with<C: Carrier + ?Sized>(
+    propagator: &dyn TextMapPropagator,
+    cx: &Context,
+    carrier: &mut C,
+) {
+    propagator.inject_context(cx, &mut AsInjector(carrier));
+}
+
+/// Reads a context from `carrier` with `propagator`; empty when nothing
+/// valid is there.
+pub(crate) fn extract_with<C: Carrier + ?Sized>(
+    propagator: &dyn TextMapPropagator,
+    carrier: &C,
+) -> Context {
+    propagator.extract_with_context(&Context::new(), &AsExtractor(carrier))
+}
+
+/// Writes `cx` into `carrier` with the active SDK's propagators.
+fn inject_into<C: Carrier + ?Sized>(cx: &Context, carrier: &mut C) {
+    active::with(|sdk| match sdk {
+        Some(sdk) => inject_with(&sdk.propagator, cx, carrier),
+        None => opentelemetry::global::get_text_map_propagator(|p| inject_with(p, cx, carrier)),
+    });
+}
+
+/// Reads a context from `carrier` with the active SDK's propagators.
+fn extract_from<C: Carrier + ?Sized>(carrier: &C) -> Context {
+    active::with(|sdk| match sdk {
+        Some(sdk) => extract_with(&sdk.propagator, carrier),
+        None => opentelemetry::global::get_text_map_propagator(|p| extract_with(p, carrier)),
+    })
+}
+
+/// Injects the current context into `carrier` and returns it, like the
+/// Python SDK's `inject_headers({})`.
+///
+/// ```
+/// use std::collections::HashMap;
+/// let headers = aios_tracing::inject_headers(HashMap::new());
+/// // Outside any span there is nothing to propagate.
+/// assert!(headers.get("traceparent").is_none());
+/// ```
+pub fn inject_headers<C: Carrier>(mut carrier: C) -> C {
+    inject_into(&Context::current(), &mut carrier);
+    carrier
+}
+
+/// Injects a given context (rather than the current one) into `carrier`.
+///
+/// ```
+/// let mut headers = http::HeaderMap::new();
+/// aios_tracing::inject_context(&opentelemetry::Context::new(), &mut headers);
+/// assert!(headers.is_empty());
+/// ```
+pub fn inject_context<C: Carrier + ?Sized>(cx: &Context, carrier: &mut C) {
+    inject_into(cx, carrier);
+}
+
+/// Extracts the remote context from inbound headers; use it as a parent
+/// with [`SpanBuilder::parent`](crate::SpanBuilder::parent) or attach it.
+///
+/// ```
+/// use aios_tracing::{extract_context, TraceContextExt};
+/// use std::collections::HashMap;
+/// let headers = HashMap::from([("traceparent".to_string(), "garbage".to_string())]);
+/// let cx = extract_context(&headers);
+/// assert!(!cx.span().span_context().is_valid()); // bad input: a fresh root
+/// ```
+pub fn extract_context<C: Carrier + ?Sized>(carrier: &C) -> Context {
+    extract_from(carrier)
+}

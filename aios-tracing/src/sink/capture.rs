@@ -1,0 +1,30 @@
+//! The unit tests' sink: every exported span, kept.
+
+use super::{delivered, Delivery, Sink, SpanBatch};
+use opentelemetry_sdk::trace::SpanData;
+use std::sync::{Arc, Mutex, PoisonError};
+
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Capture {
+    spans: Arc<Mutex<Vec<SpanData>>>,
+}
+
+impl Capture {
+    pub(crate) fn spans(&self) -> Vec<SpanData> {
+        self.spans
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Sink for Capture {
+    fn export(&mut self, batch: SpanBatch<'_, '_>) -> Delivery {
+        let spans = batch.span_data();
+        self.spans
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(spans);
+        delivered()
+    }
+}

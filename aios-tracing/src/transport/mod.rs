@@ -1,0 +1,132 @@
+//! Getting encoded export requests to the collector: gRPC (tonic) or HTTP
+//! (reqwest), with TLS, the configured headers, and retries of transient
+//! failures within the export's deadline.
+//!
+//! The transport is ours rather than `opentelemetry-otlp`'s so that the
+//! documented header precedence holds (that crate merges
+//! `OTEL_EXPORTER_OTLP_HEADERS` over programmatic headers and silently
+//! skips malformed ones), so that several requests can be in flight at
+//! once, and so that every span's fate is counted exactly.
+
+pub(crate) mod error;
+mod grpc;
+mod http;
+mod retry;
+pub(crate) mod tls;
+
+use ::http::{HeaderName, HeaderValue, Uri};
+use bytes::Bytes;
+pub(crate) use error::ExportError;
+use tls::TlsMaterial;
+use tokio::time::Instant;
+
+/// Where and how to send export requests; checked by [`prepare`].
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) endpoint: Uri,
+    pub(crate) kind: Kind,
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(crate) tls: TlsMaterial,
+}
+
+/// The wire protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Grpc,
+    /// HTTP POSTs of bodies of this content type.
+    Http {
+        content_type: &'static str,
+    },
+}
+
+/// What the collector said about a request it accepted.
+#[derive(Debug, Default)]
+pub(crate) struct Delivered {
+    /// Spans it accepted the request for but rejected (OTLP partial success).
+    pub(crate) rejected_spans: i64,
+    pub(crate) message: String,
+}
+
+/// Settings checked, TLS configured; not connected yet.
+#[derive(Debug)]
+pub(crate) enum Prepared {
+    Grpc {
+        endpoint: Box<tonic::transport::Endpoint>,
+        headers: Vec<(HeaderName, HeaderValue)>,
+    },
+    Http {
+        // Boxed: a client builder is large and the variant is built once.
+        builder: Box<reqwest::ClientBuilder>,
+        url: String,
+    },
+}
+
+/// Checks the settings and builds the TLS configuration; the error says
+/// what about them is unusable.
+pub(crate) fn prepare(settings: &Settings) -> Result<Prepared, String> {
+    let uses_tls = settings.endpoint.scheme_str() == Some("https");
+    Ok(match settings.kind {
+        Kind::Grpc => {
+            let tls = uses_tls.then(|| tls::tonic_config(&settings.tls));
+            Prepared::Grpc {
+                endpoint: Box::new(grpc::endpoint(&settings.endpoint, tls)?),
+                headers: settings.headers.clone(),
+            }
+        }
+        Kind::Http { content_type } => {
+            let tls = tls::rustls_config(&settings.tls)?;
+            Prepared::Http {
+                builder: Box::new(http::client(&settings.headers, content_type, tls)),
+                url: settings.endpoint.to_string(),
+            }
+        }
+    })
+}
+
+/// A connection to the collector; `send` may run several times at once.
+#[derive(Debug)]
+pub(crate) enum Transport {
+    // Boxed: the gRPC client is several times the size of the others.
+    Grpc(Box<grpc::Grpc>),
+    Http(http::Http),
+    /// The HTTP client could not be built (reported once, every send fails).
+    Broken(String),
+}
+
+impl Prepared {
+    /// Makes the connection objects; must run inside the worker's runtime.
+    pub(crate) fn connect(self) -> Transport {
+        match self {
+            Prepared::Grpc { endpoint, headers } => {
+                Transport::Grpc(Box::new(grpc::connect(*endpoint, &headers)))
+            }
+            Prepared::Http { builder, url } => match http::connect(*builder, url) {
+                Ok(client) => Transport::Http(client),
+                Err(reason) => {
+                    Transport::Broken(format!("the HTTP client could not be built: {reason}"))
+                }
+            },
+        }
+    }
+}
+
+impl Transport {
+    /// Sends one encoded request, retrying transient failures until `deadline`.
+    pub(crate) async fn send(
+        &self,
+        body: Bytes,
+        deadline: Instant,
+    ) -> Result<Delivered, ExportError> {
+        match self {
+            Transport::Grpc(client) => {
+                retry::with_retries(deadline, |remaining| client.send(body.clone(), remaining))
+                    .await
+            }
+            Transport::Http(client) => {
+                retry::with_retries(deadline, |remaining| client.send(body.clone(), remaining))
+                    .await
+            }
+            Transport::Broken(reason) => Err(ExportError::Permanent(reason.clone())),
+        }
+    }
+}
