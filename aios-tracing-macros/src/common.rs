@@ -1,177 +1,30 @@
-//! Pieces of syntax shared by `#[trace]` and `span!`: span kinds, attribute
-//! entries (`"key" = value`) and how their values are turned into code.
+//! Code generation shared by `#[trace]` and `span!`: starting a span with
+//! its kind and attributes, running a sync body in it, and recording the
+//! outcome as it ends.
 
+use crate::parse::{Format, Kind, SpanKind};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
-use std::collections::HashSet;
-use syn::ext::IdentExt as _;
-use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
-use syn::{Expr, Ident, Lit, LitStr, Token};
+use syn::{Expr, Ident, Lit, LitStr};
 
-/// The span kinds, as written by users and as `SpanKind` variants.
-const KINDS: [(&str, &str); 5] = [
-    ("internal", "Internal"),
-    ("server", "Server"),
-    ("client", "Client"),
-    ("producer", "Producer"),
-    ("consumer", "Consumer"),
-];
-
-const KIND_LIST: &str = "`server`, `client`, `producer`, `consumer` or `internal`";
-
-/// `kind = server`: the value is a bare identifier, checked here so a typo
-/// is reported on the typo rather than as an unresolved path.
-#[derive(Clone)]
-pub(crate) struct Kind {
-    variant: Ident,
+/// `::aios_tracing::__private::SpanKind::Server`, or `Internal` when unset.
+pub(crate) fn kind_tokens(kind: Option<&Kind>) -> TokenStream {
+    // The variant carries the span of the kind the user wrote.
+    let variant = kind.map_or_else(
+        || Ident::new("Internal", Span::call_site()),
+        |kind| Ident::new(variant_name(kind.value), kind.span),
+    );
+    quote!(::aios_tracing::__private::SpanKind::#variant)
 }
 
-impl Parse for Kind {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        if input.peek(LitStr) {
-            let lit: LitStr = input.parse()?;
-            return Err(syn::Error::new(
-                lit.span(),
-                format!(
-                    "`kind` takes a bare identifier, not a string: write `kind = {}`",
-                    lit.value().to_lowercase()
-                ),
-            ));
-        }
-        let Ok(ident) = input.call(Ident::parse_any) else {
-            return Err(input.error(format!("`kind` expects one of {KIND_LIST}")));
-        };
-        let name = ident.to_string();
-        if let Some((_, variant)) = KINDS.iter().find(|(written, _)| *written == name) {
-            return Ok(Kind {
-                variant: Ident::new(variant, ident.span()),
-            });
-        }
-        let hint = KINDS
-            .iter()
-            .find(|(written, variant)| written.eq_ignore_ascii_case(&name) || *variant == name)
-            .map(|(written, _)| format!("; write `kind = {written}`"))
-            .unwrap_or_default();
-        Err(syn::Error::new(
-            ident.span(),
-            format!("unknown span kind `{name}`: expected {KIND_LIST}{hint}"),
-        ))
-    }
-}
-
-impl Kind {
-    /// `::aios_tracing::__private::SpanKind::Server`, or `Internal` when unset.
-    pub(crate) fn tokens(kind: Option<&Kind>) -> TokenStream {
-        let variant = kind.map_or_else(
-            || Ident::new("Internal", Span::call_site()),
-            |k| k.variant.clone(),
-        );
-        quote!(::aios_tracing::__private::SpanKind::#variant)
-    }
-}
-
-/// How a value is converted into an attribute value.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Format {
-    /// Through the `TraceValue` trait (numbers, strings, bools, `Option`s).
-    Value,
-    /// `%expr`: the value's `Display` output.
-    Display,
-    /// `?expr`: the value's `Debug` output.
-    Debug,
-}
-
-impl Format {
-    /// Parses an optional `%` or `?` sigil.
-    pub(crate) fn parse_sigil(input: ParseStream<'_>) -> syn::Result<Self> {
-        if input.peek(Token![%]) {
-            input.parse::<Token![%]>()?;
-            Ok(Format::Display)
-        } else if input.peek(Token![?]) {
-            input.parse::<Token![?]>()?;
-            Ok(Format::Debug)
-        } else {
-            Ok(Format::Value)
-        }
-    }
-}
-
-/// `"db.table" = "users"`, `"retries" = 3`, `"user" = %user`.
-#[derive(Clone)]
-pub(crate) struct AttrEntry {
-    pub(crate) key: LitStr,
-    pub(crate) format: Format,
-    pub(crate) value: Expr,
-}
-
-impl Parse for AttrEntry {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let key = parse_key(input)?;
-        input.parse::<Token![=]>().map_err(|e| {
-            syn::Error::new(
-                e.span(),
-                format!(
-                    "expected `=` after the attribute key: `\"{}\" = value`",
-                    key.value()
-                ),
-            )
-        })?;
-        let format = Format::parse_sigil(input)?;
-        let value: Expr = input.parse()?;
-        Ok(AttrEntry { key, format, value })
-    }
-}
-
-/// An attribute key: a non-empty string literal. Identifiers and dotted
-/// paths are rejected with the literal to write instead, since keys such
-/// as `db.table` are not valid Rust paths.
-fn parse_key(input: ParseStream<'_>) -> syn::Result<LitStr> {
-    if input.peek(LitStr) {
-        let key: LitStr = input.parse()?;
-        if key.value().is_empty() {
-            return Err(syn::Error::new(
-                key.span(),
-                "attribute keys must not be empty",
-            ));
-        }
-        return Ok(key);
-    }
-    let written: TokenStream = input.fork().step(|cursor| {
-        // Collect the tokens up to `=` or `,` to quote them back in the hint.
-        let mut rest = *cursor;
-        let mut tokens = TokenStream::new();
-        while let Some((tt, next)) = rest.token_tree() {
-            if let proc_macro2::TokenTree::Punct(p) = &tt {
-                if p.as_char() == '=' || p.as_char() == ',' {
-                    break;
-                }
-            }
-            tokens.extend([tt]);
-            rest = next;
-        }
-        Ok((tokens, rest))
-    })?;
-    let text = written.to_string().replace(' ', "");
-    let span = written.span();
-    if text.is_empty() {
-        return Err(input.error("expected an attribute: `\"key\" = value`"));
-    }
-    Err(syn::Error::new(
-        span,
-        format!("attribute keys are string literals: write `\"{text}\" = …`"),
-    ))
-}
-
-/// Rejects a key used twice; `seen` holds the keys so far.
-pub(crate) fn check_unique(seen: &mut HashSet<String>, key: &str, span: Span) -> syn::Result<()> {
-    if seen.insert(key.to_owned()) {
-        Ok(())
-    } else {
-        Err(syn::Error::new(
-            span,
-            format!("attribute `{key}` is set twice; remove one"),
-        ))
+fn variant_name(kind: SpanKind) -> &'static str {
+    match kind {
+        SpanKind::Internal => "Internal",
+        SpanKind::Server => "Server",
+        SpanKind::Client => "Client",
+        SpanKind::Producer => "Producer",
+        SpanKind::Consumer => "Consumer",
     }
 }
 
@@ -269,6 +122,15 @@ pub(crate) fn record_outcome(span_ref: &TokenStream, value: &TokenStream) -> Tok
     }
 }
 
+/// A closure (`|&SpanRef, &T|`, also usable as a fn pointer) recording an
+/// outcome on the span.
+pub(crate) fn outcome_fn() -> TokenStream {
+    let span = Ident::new("aios_span", Span::mixed_site());
+    let out = Ident::new("aios_out", Span::mixed_site());
+    let record = record_outcome(&quote!(#span), &quote!(#out));
+    quote!(|#span, #out| #record)
+}
+
 /// A call running the sync closure `body` in the span `span_var`, which
 /// is moved in (the span ends inside), with `Err` outcomes recorded if
 /// `record_err`; `hint` is the closure's return type, when known.
@@ -284,13 +146,4 @@ pub(crate) fn run_sync(
         quote!(|_, _| {})
     };
     quote!(::aios_tracing::__private::run_sync::<#hint, _, _>(#span_var, #body, #check))
-}
-
-/// A closure (`|&SpanRef, &T|`, also usable as a fn pointer) recording an
-/// outcome on the span.
-pub(crate) fn outcome_fn() -> TokenStream {
-    let span = Ident::new("aios_span", Span::mixed_site());
-    let out = Ident::new("aios_out", Span::mixed_site());
-    let record = record_outcome(&quote!(#span), &quote!(#out));
-    quote!(|#span, #out| #record)
 }

@@ -5,8 +5,8 @@
 //! runs: in a closure under `catch_unwind` for sync fns, in an instrumented
 //! future for async ones.
 
-use crate::args::TraceArgs;
-use crate::common::{attr_tokens, outcome_fn, run_sync, start_span, Kind};
+use crate::common::{attr_tokens, kind_tokens, outcome_fn, run_sync, start_span};
+use crate::parse::TraceArgs;
 use crate::shape::{bound_names, boxed_async, Output, Shape};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
@@ -147,7 +147,7 @@ fn instrument(function: &mut ItemFn, args: &TraceArgs) -> TokenStream {
         )
     });
     let name = quote!(::aios_tracing::__private::Cow::Borrowed(#name));
-    let kind = Kind::tokens(args.kind.as_ref());
+    let kind = kind_tokens(args.kind.as_ref());
     let mut attrs: Vec<TokenStream> = args
         .attrs
         .iter()

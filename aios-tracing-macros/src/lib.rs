@@ -5,9 +5,9 @@
 //! `::aios_tracing::__private`, the runtime support that ships with the
 //! same release.
 
-mod args;
 mod common;
 mod expand;
+mod parse;
 mod shape;
 mod span_macro;
 

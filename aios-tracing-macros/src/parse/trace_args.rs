@@ -7,10 +7,7 @@
 //!         record(uid, %email, ?request), err = false)]
 //! ```
 //!
-//! Every mistake is reported on the offending token with the syntax to
-//! write instead, because attribute arguments are where users guess.
-
-use crate::common::{check_unique, AttrEntry, Format, Kind};
+use super::{AttrEntry, Format, Kind, UniqueKeys};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use std::collections::HashSet;
 use syn::ext::IdentExt as _;
@@ -45,7 +42,7 @@ impl Parse for TraceArgs {
             err: true,
             ..TraceArgs::default()
         };
-        // Which keys were given, for duplicate detection.
+        // Which arguments were given: each may appear once.
         let mut given: HashSet<&'static str> = HashSet::new();
         while !input.is_empty() {
             args.parse_one(input, &mut given)?;
@@ -159,12 +156,12 @@ impl TraceArgs {
 
     /// Attribute keys must be unique across `attrs` and `record`.
     fn check_keys(&self) -> syn::Result<()> {
-        let mut seen = HashSet::new();
+        let mut keys = UniqueKeys::default();
         for entry in &self.attrs {
-            check_unique(&mut seen, &entry.key.value(), entry.key.span())?;
+            keys.insert(&entry.key.value(), entry.key.span())?;
         }
         for arg in &self.record {
-            check_unique(&mut seen, &arg.ident.to_string(), arg.ident.span())?;
+            keys.insert(&arg.ident.to_string(), arg.ident.span())?;
         }
         Ok(())
     }
