@@ -7,12 +7,12 @@
 
 use crate::common::{attr_tokens, kind_tokens, outcome_fn, run_sync, start_span};
 use crate::parse::TraceArgs;
-use crate::shape::{bound_names, boxed_async, Output, Shape};
+use crate::shape::{boxed_async, Output, Shape};
+use crate::validate;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
 use syn::ext::IdentExt as _;
-use syn::spanned::Spanned;
-use syn::{Block, Expr, ExprPath, Item, ItemFn, LitStr};
+use syn::{Block, Expr, ExprPath, ItemFn, LitStr};
 
 /// Entry point: on any error, the item is emitted unchanged next to the
 /// error so the rest of the crate still type-checks against it.
@@ -28,17 +28,7 @@ pub(crate) fn trace(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    let item = parse_fn(item);
-    let args = syn::parse2::<TraceArgs>(args);
-    let (mut function, args) = match (item, args) {
-        (Ok(function), Ok(args)) => (function, args),
-        (Err(mut a), Err(b)) => {
-            a.combine(b);
-            return Err(a);
-        }
-        (Err(e), _) | (_, Err(e)) => return Err(e),
-    };
-    check_record(&function, &args)?;
+    let (mut function, args) = validate::trace(syn::parse2(item), syn::parse2(args))?;
     let body = instrument(&mut function, &args);
     let ItemFn {
         attrs, vis, sig, ..
@@ -49,92 +39,6 @@ fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
         .into_iter()
         .partition(|attr| matches!(attr.style, syn::AttrStyle::Outer));
     Ok(quote!(#(#outer)* #vis #sig { #(#inner)* #body }))
-}
-
-/// Accepts fns with a body that can run at run time; everything else is
-/// an error on the token that makes it unsuitable.
-fn parse_fn(item: TokenStream) -> syn::Result<ItemFn> {
-    let item: Item = syn::parse2(item)?;
-    let (span, found) = match item {
-        Item::Fn(function) => {
-            if let Some(constness) = &function.sig.constness {
-                return Err(syn::Error::new(
-                    constness.span,
-                    "`#[trace]` cannot be applied to a `const fn`: spans start at run time, which \
-                     const evaluation cannot do; remove `const` or remove `#[trace]`",
-                ));
-            }
-            return Ok(function);
-        }
-        Item::Verbatim(tokens) if is_fn_declaration(&tokens) => {
-            return Err(syn::Error::new(
-                tokens.span(),
-                "`#[trace]` needs a function body: it cannot be applied to a fn declaration \
-                 (in an `extern` block or a trait without a default body); put it on the \
-                 fn that has the body",
-            ));
-        }
-        Item::Struct(i) => (i.struct_token.span, "a struct"),
-        Item::Enum(i) => (i.enum_token.span, "an enum"),
-        Item::Union(i) => (i.union_token.span, "a union"),
-        Item::Const(i) => (i.const_token.span, "a const"),
-        Item::Static(i) => (i.static_token.span, "a static"),
-        Item::Impl(i) => (i.impl_token.span, "an impl block (put it on the methods)"),
-        Item::Trait(i) => (
-            i.trait_token.span,
-            "a trait (put it on the methods of its impls)",
-        ),
-        Item::Mod(i) => (i.mod_token.span, "a module"),
-        Item::Type(i) => (i.type_token.span, "a type alias"),
-        Item::ForeignMod(i) => (i.abi.extern_token.span, "an `extern` block"),
-        Item::Use(i) => (i.use_token.span, "a `use` item"),
-        other => (other.span(), "this item"),
-    };
-    Err(syn::Error::new(
-        span,
-        format!("`#[trace]` can only be applied to functions and methods, not to {found}"),
-    ))
-}
-
-/// `fn f(...);` parses as verbatim tokens; recognise it by its `fn` keyword.
-fn is_fn_declaration(tokens: &TokenStream) -> bool {
-    tokens
-        .clone()
-        .into_iter()
-        .any(|tt| matches!(&tt, proc_macro2::TokenTree::Ident(i) if i == "fn"))
-}
-
-/// `record(name)` must name an argument, checked here so the error can
-/// list the arguments instead of saying "cannot find value".
-fn check_record(function: &ItemFn, args: &TraceArgs) -> syn::Result<()> {
-    let names = bound_names(&function.sig);
-    for arg in &args.record {
-        if names.iter().any(|n| n.unraw() == arg.ident.unraw()) {
-            continue;
-        }
-        // Names from `#[async_trait]`'s rewriting (`__arg0`) are not the user's.
-        let listed: Vec<String> = names
-            .iter()
-            .map(|n| n.unraw().to_string())
-            .filter(|n| !n.starts_with("__"))
-            .map(|n| format!("`{n}`"))
-            .collect();
-        let arguments = if listed.is_empty() {
-            "it takes no arguments that can be recorded".to_owned()
-        } else {
-            format!("its arguments are {}", listed.join(", "))
-        };
-        return Err(syn::Error::new(
-            arg.ident.span(),
-            format!(
-                "`{ident}` is not an argument of `{fn_name}` ({arguments}); `record(…)` takes \
-                 argument names. To record another value, write `attrs = {{ \"{ident}\" = … }}`",
-                ident = arg.ident.unraw(),
-                fn_name = function.sig.ident,
-            ),
-        ));
-    }
-    Ok(())
 }
 
 /// The new fn body.

@@ -10,6 +10,7 @@ mod expand;
 mod parse;
 mod shape;
 mod span_macro;
+mod validate;
 
 use proc_macro::TokenStream;
 

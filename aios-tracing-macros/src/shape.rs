@@ -5,8 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 use syn::visit_mut::VisitMut;
 use syn::{
-    Block, Expr, GenericArgument, Pat, PathArguments, ReturnType, Signature, Stmt, Type,
-    TypeParamBound,
+    Block, Expr, GenericArgument, PathArguments, ReturnType, Signature, Stmt, Type, TypeParamBound,
 };
 
 pub(crate) enum Shape {
@@ -187,38 +186,6 @@ impl VisitMut for EraseImplTrait {
     }
 }
 
-/// The identifiers an argument list binds, `self` excepted, including names
-/// bound inside patterns such as `(a, b): (u8, u8)`.
-pub(crate) fn bound_names(sig: &Signature) -> Vec<syn::Ident> {
-    let mut names = Vec::new();
-    for input in &sig.inputs {
-        if let syn::FnArg::Typed(arg) = input {
-            collect(&arg.pat, &mut names);
-        }
-    }
-    names
-}
-
-fn collect(pat: &Pat, names: &mut Vec<syn::Ident>) {
-    match pat {
-        Pat::Ident(p) => {
-            names.push(p.ident.clone());
-            if let Some((_, sub)) = &p.subpat {
-                collect(sub, names);
-            }
-        }
-        Pat::Tuple(p) => p.elems.iter().for_each(|p| collect(p, names)),
-        Pat::TupleStruct(p) => p.elems.iter().for_each(|p| collect(p, names)),
-        Pat::Struct(p) => p.fields.iter().for_each(|f| collect(&f.pat, names)),
-        Pat::Slice(p) => p.elems.iter().for_each(|p| collect(p, names)),
-        Pat::Reference(p) => collect(&p.pat, names),
-        Pat::Paren(p) => collect(&p.pat, names),
-        Pat::Type(p) => collect(&p.pat, names),
-        Pat::Or(p) => p.cases.iter().take(1).for_each(|p| collect(p, names)),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,18 +244,5 @@ mod tests {
             ty("fn f() -> Result<impl Display, E> {}"),
             "Result < _ , E > true"
         );
-    }
-
-    #[test]
-    fn names_in_patterns() {
-        let f: ItemFn = syn::parse_str(
-            "fn f(&self, a: u8, (b, mut c): (u8, u8), S { d, e: ref g }: S, h @ _: u8) {}",
-        )
-        .unwrap();
-        let names: Vec<String> = bound_names(&f.sig)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        assert_eq!(names, ["a", "b", "c", "d", "g", "h"]);
     }
 }

@@ -2,7 +2,9 @@
 //! mistake reported on the offending token together with what to write
 //! instead, because macro arguments are where users guess.
 //!
-//! Nothing here knows what code the macros generate.
+//! Nothing here knows what code the macros generate. The item under
+//! `#[trace]` is parsed by `syn` as it stands; whether it can be traced is
+//! the validate phase's question.
 
 mod attr;
 mod format;

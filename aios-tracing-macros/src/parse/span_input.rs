@@ -51,8 +51,8 @@ impl Parse for SpanInput {
         let mut kind = None;
         let mut err = None;
         let mut attrs = Vec::new();
-        // Checked as each entry is read, so the first mistake in source
-        // order is the one reported.
+        // Checked as each entry is read, unlike `#[trace]`'s keys, so the
+        // first mistake in source order is the one reported.
         let mut keys = UniqueKeys::default();
         loop {
             if input.is_empty() {
