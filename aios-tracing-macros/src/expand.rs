@@ -6,13 +6,13 @@
 //! future for async ones.
 
 use crate::common::{attr_tokens, kind_tokens, outcome_fn, run_sync, start_span};
+use crate::fn_shape::{boxed_async, Output, Shape};
 use crate::parse::TraceArgs;
-use crate::shape::{boxed_async, Output, Shape};
 use crate::validate;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
 use syn::ext::IdentExt as _;
-use syn::{Block, Expr, ExprPath, ItemFn, LitStr};
+use syn::{Block, Expr, ExprPath, Ident, ItemFn, LitStr};
 
 /// Entry point: on any error, the item is emitted unchanged next to the
 /// error so the rest of the crate still type-checks against it.
@@ -43,7 +43,7 @@ fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
 
 /// The new fn body.
 fn instrument(function: &mut ItemFn, args: &TraceArgs) -> TokenStream {
-    let span_var = syn::Ident::new("aios_span", Span::mixed_site());
+    let span_var = Ident::new("aios_span", Span::mixed_site());
     let name = args.name.clone().unwrap_or_else(|| {
         LitStr::new(
             &function.sig.ident.unraw().to_string(),
@@ -66,36 +66,34 @@ fn instrument(function: &mut ItemFn, args: &TraceArgs) -> TokenStream {
         });
         attr_tokens(&key, arg.format, &value)
     }));
-    let shape = Shape::of(&function.sig, &mut function.block);
+    let shape = Shape::of(&function.sig, &function.block);
     let prelude = start_span(
         &span_var,
         &name,
         &kind,
         &attrs,
-        matches!(shape, Shape::Sync),
+        matches!(shape, Shape::Sync { .. }),
     );
     let block = &mut function.block;
     match shape {
-        Shape::Sync => sync_body(
-            &prelude,
-            &span_var,
-            &Output::of_return(&function.sig.output),
-            block,
-            args.err,
-        ),
-        Shape::Async => {
-            let output = Output::of_return(&function.sig.output);
-            let future = traced(&span_var, &output, args.err, &async_body(&output, block));
+        Shape::Sync { output } => {
+            // In a closure, so `return` and `?` keep their meaning;
+            // `run_sync` runs it under `catch_unwind` and ends the span.
+            let run = run_sync(
+                &span_var,
+                &hint(&output),
+                &quote!(move || #block),
+                args.err && output.checkable(),
+            );
+            quote!(#prelude #run)
+        }
+        Shape::Async { output } => {
+            let future = traced_body(&span_var, &output, args.err, &async_body(&output, block));
             quote!(#prelude #future.await)
         }
         Shape::ReturnsFuture { output } => {
-            let fut = syn::Ident::new("aios_future", Span::mixed_site());
-            let future = traced(
-                &span_var,
-                &Output::of_type(&output),
-                args.err,
-                &quote!(#fut),
-            );
+            let fut = Ident::new("aios_future", Span::mixed_site());
+            let future = traced_body(&span_var, &output, args.err, &quote!(#fut));
             quote! {
                 #prelude
                 let #fut = ::aios_tracing::__private::run::<_, _>(&#span_var, move || #block);
@@ -103,19 +101,12 @@ fn instrument(function: &mut ItemFn, args: &TraceArgs) -> TokenStream {
             }
         }
         Shape::BoxedAsync { output } => {
-            let output = output.as_ref().map_or(
-                Output::Value {
-                    ty: Box::new(syn::parse_quote!(_)),
-                    checkable: false,
-                },
-                Output::of_type,
-            );
             // The span starts when the method is called (where `self` and
             // the arguments still have their own names, before
             // `#[async_trait]`'s renaming inside the block); the box then
             // holds the instrumented future instead of the bare block.
             let inner = boxed_async(block).expect("shape checked");
-            let future = traced(&span_var, &output, args.err, &inner.to_token_stream());
+            let future = traced_body(&span_var, &output, args.err, &inner.to_token_stream());
             *inner = Expr::Verbatim(future);
             let stmts = &block.stmts;
             quote!(#prelude #(#stmts)*)
@@ -123,35 +114,16 @@ fn instrument(function: &mut ItemFn, args: &TraceArgs) -> TokenStream {
     }
 }
 
-/// A sync body: run it in a closure (so `return` and `?` keep their
-/// meaning) under `catch_unwind`; `run_sync` then has the result inspected
-/// by the `check` closure given here and ends the span.
-fn sync_body(
-    prelude: &TokenStream,
-    span_var: &syn::Ident,
-    output: &Output,
-    block: &Block,
-    err: bool,
-) -> TokenStream {
-    let run = run_sync(
-        span_var,
-        &output.hint(),
-        &quote!(move || #block),
-        err && output.checkable(),
-    );
-    quote!(#prelude #run)
-}
-
 /// An `async fn` body as an async block evaluating to the fn's return
 /// type. Without the hints the block's type would be inferred from its
 /// tail alone, and coercions the fn relied on (`&String` to `&str`, `?`
 /// into the declared error) would not happen.
 fn async_body(output: &Output, block: &Block) -> TokenStream {
-    let out = syn::Ident::new("aios_out", Span::mixed_site());
+    let out = Ident::new("aios_out", Span::mixed_site());
     match output {
         Output::Unit => quote!(async move #block),
         Output::Never => {
-            let hint = output.hint();
+            let hint = hint(output);
             quote!(async move {
                 let #out: #hint = #block;
                 #[allow(unreachable_code)]
@@ -171,14 +143,25 @@ fn async_body(output: &Output, block: &Block) -> TokenStream {
     }
 }
 
-/// `future` wrapped so the span is current on each poll and ends (with the
-/// outcome recorded) when it completes.
-fn traced(span_var: &syn::Ident, output: &Output, err: bool, future: &TokenStream) -> TokenStream {
-    let hint = output.hint();
+/// `future`, producing `output`, instrumented with the span; its outcome
+/// is recorded only when it may be a `Result`.
+fn traced_body(span_var: &Ident, output: &Output, err: bool, future: &TokenStream) -> TokenStream {
+    let hint = hint(output);
     if err && output.checkable() {
         let check = outcome_fn();
         quote!(::aios_tracing::__private::traced::<#hint, _>(#span_var, #future, #check))
     } else {
         quote!(::aios_tracing::__private::traced_unchecked::<#hint, _>(#span_var, #future))
+    }
+}
+
+/// The type to write in a turbofish, pinning the body's type so `?` and
+/// `.into()` in the body infer exactly as in the original fn.
+fn hint(output: &Output) -> TokenStream {
+    match output {
+        Output::Unit => quote!(()),
+        // `!` cannot be written as a type argument on stable Rust.
+        Output::Never => quote!(::aios_tracing::__private::Never),
+        Output::Value { ty, .. } => ty.to_token_stream(),
     }
 }

@@ -7,8 +7,8 @@
 
 mod common;
 mod expand;
+mod fn_shape;
 mod parse;
-mod shape;
 mod span_macro;
 mod validate;
 
