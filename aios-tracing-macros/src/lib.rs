@@ -5,11 +5,10 @@
 //! `::aios_tracing::__private`, the runtime support that ships with the
 //! same release.
 
-mod common;
 mod expand;
+mod fallback;
 mod fn_shape;
 mod parse;
-mod span_macro;
 mod validate;
 
 use proc_macro::TokenStream;
@@ -210,5 +209,5 @@ pub fn trace(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro]
 pub fn span(input: TokenStream) -> TokenStream {
-    span_macro::span(input.into()).into()
+    expand::span(input.into()).into()
 }

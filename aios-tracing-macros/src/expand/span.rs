@@ -1,20 +1,13 @@
-//! `span!`: code generation. A block that starts the span and then runs
-//! the body now, or evaluates to a future instrumented with it.
+//! Code generation for `span!`: a block that starts the span and then
+//! runs the body now, or evaluates to a future instrumented with it.
 
-use crate::common::{attr_tokens, kind_tokens, outcome_fn, record_outcome, run_sync, start_span};
+use super::lifecycle::{attr_tokens, kind_tokens, record_outcome, run_sync, start_span, traced};
 use crate::parse::{Body, SpanInput};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens as _};
 use syn::{Expr, Ident};
 
-pub(crate) fn span(input: TokenStream) -> TokenStream {
-    match syn::parse2::<SpanInput>(input) {
-        Ok(input) => expand(input),
-        Err(error) => error.to_compile_error(),
-    }
-}
-
-fn expand(input: SpanInput) -> TokenStream {
+pub(crate) fn expand(input: SpanInput) -> TokenStream {
     let span_var = Ident::new("aios_span", Span::mixed_site());
     let name = match &input.name {
         // A literal name is never copied into a `String`.
@@ -81,27 +74,18 @@ fn expand(input: SpanInput) -> TokenStream {
             } else {
                 quote!(::aios_tracing::__private::call(#closure))
             };
-            let traced = traced(&span_var, input.err, &quote!(#fut));
+            let traced = traced(&span_var, None, input.err, &quote!(#fut));
             quote! {
                 let #fut = #call;
                 #traced
             }
         }
-        Body::Future(future) => traced(&span_var, input.err, &quote!(#future)),
+        Body::Future(future) => traced(&span_var, None, input.err, &quote!(#future)),
     };
     quote! {
         {
             #start
             #body
         }
-    }
-}
-
-fn traced(span_var: &Ident, err: bool, future: &TokenStream) -> TokenStream {
-    if err {
-        let check = outcome_fn();
-        quote!(::aios_tracing::__private::traced(#span_var, #future, #check))
-    } else {
-        quote!(::aios_tracing::__private::traced_unchecked(#span_var, #future))
     }
 }

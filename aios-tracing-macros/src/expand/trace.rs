@@ -5,31 +5,17 @@
 //! runs: in a closure under `catch_unwind` for sync fns, in an instrumented
 //! future for async ones.
 
-use crate::common::{attr_tokens, kind_tokens, outcome_fn, run_sync, start_span};
+use super::lifecycle::{attr_tokens, kind_tokens, run_sync, start_span, traced};
 use crate::fn_shape::{boxed_async, Output, Shape};
 use crate::parse::TraceArgs;
-use crate::validate;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, ToTokens};
 use syn::ext::IdentExt as _;
 use syn::{Block, Expr, ExprPath, Ident, ItemFn, LitStr};
 
-/// Entry point: on any error, the item is emitted unchanged next to the
-/// error so the rest of the crate still type-checks against it.
-pub(crate) fn trace(args: TokenStream, item: TokenStream) -> TokenStream {
-    match expand(args, item.clone()) {
-        Ok(tokens) => tokens,
-        Err(error) => {
-            let mut tokens = error.to_compile_error();
-            tokens.extend(item);
-            tokens
-        }
-    }
-}
-
-fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    let (mut function, args) = validate::trace(syn::parse2(item), syn::parse2(args))?;
-    let body = instrument(&mut function, &args);
+/// The fn with its body instrumented.
+pub(crate) fn expand(mut function: ItemFn, args: &TraceArgs) -> TokenStream {
+    let body = instrument(&mut function, args);
     let ItemFn {
         attrs, vis, sig, ..
     } = function;
@@ -38,7 +24,7 @@ fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let (outer, inner): (Vec<_>, Vec<_>) = attrs
         .into_iter()
         .partition(|attr| matches!(attr.style, syn::AttrStyle::Outer));
-    Ok(quote!(#(#outer)* #vis #sig { #(#inner)* #body }))
+    quote!(#(#outer)* #vis #sig { #(#inner)* #body })
 }
 
 /// The new fn body.
@@ -146,13 +132,12 @@ fn async_body(output: &Output, block: &Block) -> TokenStream {
 /// `future`, producing `output`, instrumented with the span; its outcome
 /// is recorded only when it may be a `Result`.
 fn traced_body(span_var: &Ident, output: &Output, err: bool, future: &TokenStream) -> TokenStream {
-    let hint = hint(output);
-    if err && output.checkable() {
-        let check = outcome_fn();
-        quote!(::aios_tracing::__private::traced::<#hint, _>(#span_var, #future, #check))
-    } else {
-        quote!(::aios_tracing::__private::traced_unchecked::<#hint, _>(#span_var, #future))
-    }
+    traced(
+        span_var,
+        Some(&hint(output)),
+        err && output.checkable(),
+        future,
+    )
 }
 
 /// The type to write in a turbofish, pinning the body's type so `?` and

@@ -1,6 +1,6 @@
-//! Code generation shared by `#[trace]` and `span!`: starting a span with
-//! its kind and attributes, running a sync body in it, and recording the
-//! outcome as it ends.
+//! Generated code both macros share, around a span's life: starting it
+//! with its kind and attributes, running a sync body in it or
+//! instrumenting a future with it, and recording the outcome as it ends.
 
 use crate::parse::{Format, Kind, SpanKind};
 use proc_macro2::{Span, TokenStream};
@@ -124,7 +124,7 @@ pub(crate) fn record_outcome(span_ref: &TokenStream, value: &TokenStream) -> Tok
 
 /// A closure (`|&SpanRef, &T|`, also usable as a fn pointer) recording an
 /// outcome on the span.
-pub(crate) fn outcome_fn() -> TokenStream {
+fn outcome_fn() -> TokenStream {
     let span = Ident::new("aios_span", Span::mixed_site());
     let out = Ident::new("aios_out", Span::mixed_site());
     let record = record_outcome(&quote!(#span), &quote!(#out));
@@ -146,4 +146,22 @@ pub(crate) fn run_sync(
         quote!(|_, _| {})
     };
     quote!(::aios_tracing::__private::run_sync::<#hint, _, _>(#span_var, #body, #check))
+}
+
+/// `future` wrapped so the span, moved in, is current on each poll and
+/// ends when it completes, with `Err` outcomes recorded if `record_err`.
+/// `hint`, when given, is the future's output type.
+pub(crate) fn traced(
+    span_var: &Ident,
+    hint: Option<&TokenStream>,
+    record_err: bool,
+    future: &TokenStream,
+) -> TokenStream {
+    let turbofish = hint.map(|hint| quote!(::<#hint, _>));
+    if record_err {
+        let check = outcome_fn();
+        quote!(::aios_tracing::__private::traced #turbofish (#span_var, #future, #check))
+    } else {
+        quote!(::aios_tracing::__private::traced_unchecked #turbofish (#span_var, #future))
+    }
 }
