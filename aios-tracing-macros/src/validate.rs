@@ -4,6 +4,9 @@
 //! must not set one attribute key twice, and `record(…)` must name
 //! arguments of that fn. Each error is spanned on the token that makes the
 //! input unsuitable.
+//!
+//! `span!` has no such step: everything it rejects is a syntax mistake,
+//! reported while parsing.
 
 use crate::parse::{TraceArgs, UniqueKeys};
 use proc_macro2::TokenStream;
