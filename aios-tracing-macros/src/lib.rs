@@ -5,11 +5,11 @@
 //! `::aios_tracing::__private`, the runtime support that ships with the
 //! same release.
 
-mod args;
-mod common;
 mod expand;
-mod shape;
-mod span_macro;
+mod fallback;
+mod fn_shape;
+mod parse;
+mod validate;
 
 use proc_macro::TokenStream;
 
@@ -209,5 +209,5 @@ pub fn trace(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro]
 pub fn span(input: TokenStream) -> TokenStream {
-    span_macro::span(input.into()).into()
+    expand::span(input.into()).into()
 }

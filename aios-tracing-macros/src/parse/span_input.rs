@@ -1,4 +1,4 @@
-//! `span!`: parsing and code generation.
+//! The input of `span!`: a name, options, attributes, and the body last.
 //!
 //! ```text
 //! span!("checkout", kind = server, "cart.items" = 3, |span| { … })   // runs now
@@ -6,34 +6,25 @@
 //! span!("fetch", |span| async move { … })                             // a future, with the span
 //! ```
 
-use crate::common::{
-    attr_tokens, check_unique, outcome_fn, record_outcome, run_sync, start_span, AttrEntry, Kind,
-};
-use proc_macro2::{Span, TokenStream};
-use quote::{quote, ToTokens as _};
-use std::collections::HashSet;
+use super::{AttrEntry, Kind, UniqueKeys};
+use quote::ToTokens as _;
 use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{Expr, ExprClosure, Ident, LitBool, LitStr, Token};
 
 const BODY: &str = "a closure `|span| { … }` or an async block `async move { … }`";
 
-pub(crate) fn span(input: TokenStream) -> TokenStream {
-    match syn::parse2::<SpanInput>(input) {
-        Ok(input) => input.expand(),
-        Err(error) => error.to_compile_error(),
-    }
+pub(crate) struct SpanInput {
+    /// A string literal, or any expression giving the name at run time.
+    pub(crate) name: Expr,
+    pub(crate) kind: Option<Kind>,
+    /// Whether an `Err` value of the body marks the span as failed.
+    pub(crate) err: bool,
+    pub(crate) attrs: Vec<AttrEntry>,
+    pub(crate) body: Body,
 }
 
-struct SpanInput {
-    name: Expr,
-    kind: Option<Kind>,
-    err: bool,
-    attrs: Vec<AttrEntry>,
-    body: Body,
-}
-
-enum Body {
+pub(crate) enum Body {
     /// `|span| { … }` or `|| { … }`: run at once inside the span.
     Now {
         closure: ExprClosure,
@@ -60,7 +51,9 @@ impl Parse for SpanInput {
         let mut kind = None;
         let mut err = None;
         let mut attrs = Vec::new();
-        let mut keys = HashSet::new();
+        // Checked as each entry is read, unlike `#[trace]`'s keys, so the
+        // first mistake in source order is the one reported.
+        let mut keys = UniqueKeys::default();
         loop {
             if input.is_empty() {
                 return Err(input.error(format!(
@@ -78,7 +71,7 @@ impl Parse for SpanInput {
             }
             if input.peek(LitStr) && input.peek2(Token![=]) {
                 let entry: AttrEntry = input.parse()?;
-                check_unique(&mut keys, &entry.key.value(), entry.key.span())?;
+                keys.insert(&entry.key.value(), entry.key.span())?;
                 attrs.push(entry);
             } else if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
                 let key: Ident = input.parse()?;
@@ -183,97 +176,6 @@ impl Body {
                 format!("the last argument of `span!` must be {BODY}"),
             )),
         }
-    }
-}
-
-impl SpanInput {
-    fn expand(self) -> TokenStream {
-        let span_var = Ident::new("aios_span", Span::mixed_site());
-        let name = match &self.name {
-            Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            }) => {
-                quote!(::aios_tracing::__private::Cow::Borrowed(#s))
-            }
-            dynamic => quote!(::aios_tracing::__private::span_name(#dynamic)),
-        };
-        let kind = Kind::tokens(self.kind.as_ref());
-        let attrs: Vec<TokenStream> = self
-            .attrs
-            .iter()
-            .map(|entry| attr_tokens(&entry.key, entry.format, &entry.value))
-            .collect();
-        // A closure run now that is not handed the span: only the code
-        // generated here uses the span, so it can be moved into the
-        // current context.
-        let sync_body = matches!(
-            self.body,
-            Body::Now {
-                takes_span: false,
-                ..
-            }
-        );
-        let start = start_span(&span_var, &name, &kind, &attrs, sync_body);
-        let body = match self.body {
-            Body::Now {
-                closure,
-                takes_span: false,
-            } => run_sync(&span_var, &quote!(_), &closure.to_token_stream(), self.err),
-            Body::Now {
-                closure,
-                takes_span: true,
-            } => {
-                let ret = Ident::new("aios_ret", Span::mixed_site());
-                let run = quote!(::aios_tracing::__private::run_with(&#span_var, #closure));
-                let check = if self.err {
-                    record_outcome(
-                        &quote!(&::aios_tracing::__private::span_ref(&#span_var)),
-                        &quote!(&#ret),
-                    )
-                } else {
-                    TokenStream::new()
-                };
-                quote! {
-                    let #ret = #run;
-                    #check
-                    #span_var.end();
-                    #ret
-                }
-            }
-            Body::FutureFn {
-                closure,
-                takes_span,
-            } => {
-                let fut = Ident::new("aios_future", Span::mixed_site());
-                let call = if takes_span {
-                    quote!(::aios_tracing::__private::call_with(::aios_tracing::__private::Span::clone(&#span_var), #closure))
-                } else {
-                    quote!(::aios_tracing::__private::call(#closure))
-                };
-                let traced = traced(&span_var, self.err, &quote!(#fut));
-                quote! {
-                    let #fut = #call;
-                    #traced
-                }
-            }
-            Body::Future(future) => traced(&span_var, self.err, &quote!(#future)),
-        };
-        quote! {
-            {
-                #start
-                #body
-            }
-        }
-    }
-}
-
-fn traced(span_var: &Ident, err: bool, future: &TokenStream) -> TokenStream {
-    if err {
-        let check = outcome_fn();
-        quote!(::aios_tracing::__private::traced(#span_var, #future, #check))
-    } else {
-        quote!(::aios_tracing::__private::traced_unchecked(#span_var, #future))
     }
 }
 

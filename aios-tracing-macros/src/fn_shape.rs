@@ -1,60 +1,70 @@
-//! What kind of function `#[trace]` was put on, decided from its syntax:
-//! this picks where the span is entered and when it ends.
+//! What kind of fn `#[trace]` was put on and what its body evaluates to,
+//! read from its syntax: this picks where the span is entered, when it
+//! ends, and whether there is a `Result` to record.
+//!
+//! Analysis only: the expand phase turns these answers into code.
 
-use proc_macro2::TokenStream;
-use quote::{quote, ToTokens};
 use syn::visit_mut::VisitMut;
 use syn::{
-    Block, Expr, GenericArgument, Pat, PathArguments, ReturnType, Signature, Stmt, Type,
-    TypeParamBound,
+    Block, Expr, GenericArgument, PathArguments, ReturnType, Signature, Stmt, Type, TypeParamBound,
 };
 
 pub(crate) enum Shape {
     /// A plain fn: the body runs inside the span, which ends on return.
-    Sync,
+    Sync { output: Output },
     /// `async fn`: the body becomes an instrumented future, awaited in place.
-    Async,
+    Async { output: Output },
     /// `fn … -> impl Future<Output = T>`: the body runs inside the span and
-    /// the future it returns is instrumented; the span ends when it completes.
-    ReturnsFuture { output: Type },
+    /// the future it returns is instrumented; the span ends when it
+    /// completes. `output` is `T`.
+    ReturnsFuture { output: Output },
     /// The body is exactly `Box::pin(async move { … })`, which is what
     /// `#[async_trait]` turns an `async fn` into before `#[trace]` sees it:
     /// the async block is instrumented. `output` comes from the
-    /// `dyn Future<Output = T>` in the return type.
-    BoxedAsync { output: Option<Type> },
+    /// `dyn Future<Output = T>` in the return type, `_` if there is none.
+    BoxedAsync { output: Output },
 }
 
 impl Shape {
-    pub(crate) fn of(sig: &Signature, block: &mut Block) -> Shape {
+    pub(crate) fn of(sig: &Signature, block: &Block) -> Shape {
         if sig.asyncness.is_some() {
-            return Shape::Async;
+            return Shape::Async {
+                output: Output::of_return(&sig.output),
+            };
         }
-        if boxed_async(block).is_some() {
+        if is_boxed_async(block) {
             let output = match &sig.output {
                 ReturnType::Type(_, ty) => future_output(ty),
                 ReturnType::Default => None,
             };
-            return Shape::BoxedAsync { output };
+            return Shape::BoxedAsync {
+                output: output
+                    .as_ref()
+                    .map_or_else(Output::unknown, Output::of_type),
+            };
         }
         if let ReturnType::Type(_, ty) = &sig.output {
             if let Type::ImplTrait(_) = &**ty {
                 if let Some(output) = future_output(ty) {
-                    return Shape::ReturnsFuture { output };
+                    return Shape::ReturnsFuture {
+                        output: Output::of_type(&output),
+                    };
                 }
             }
         }
-        Shape::Sync
+        Shape::Sync {
+            output: Output::of_return(&sig.output),
+        }
     }
 }
 
-/// The async block (the argument of `Box::pin`) in a body that is only
-/// `Box::pin(async { … })`.
-pub(crate) fn boxed_async(block: &mut Block) -> Option<&mut Expr> {
-    let [Stmt::Expr(Expr::Call(call), None)] = block.stmts.as_mut_slice() else {
-        return None;
+/// Whether the body is only `Box::pin(async { … })`.
+fn is_boxed_async(block: &Block) -> bool {
+    let [Stmt::Expr(Expr::Call(call), None)] = block.stmts.as_slice() else {
+        return false;
     };
     let Expr::Path(func) = &*call.func else {
-        return None;
+        return false;
     };
     let segments: Vec<String> = func
         .path
@@ -62,12 +72,21 @@ pub(crate) fn boxed_async(block: &mut Block) -> Option<&mut Expr> {
         .iter()
         .map(|s| s.ident.to_string())
         .collect();
-    if !segments.ends_with(&["Box".to_owned(), "pin".to_owned()]) || call.args.len() != 1 {
+    segments.ends_with(&["Box".to_owned(), "pin".to_owned()])
+        && call.args.len() == 1
+        && matches!(call.args.first(), Some(Expr::Async(_)))
+}
+
+/// The async block (the argument of `Box::pin`) of a body of the
+/// [`Shape::BoxedAsync`] shape, for the expand phase to replace.
+pub(crate) fn boxed_async(block: &mut Block) -> Option<&mut Expr> {
+    if !is_boxed_async(block) {
         return None;
     }
-    call.args
-        .first_mut()
-        .filter(|arg| matches!(arg, Expr::Async(_)))
+    let [Stmt::Expr(Expr::Call(call), None)] = block.stmts.as_mut_slice() else {
+        return None;
+    };
+    call.args.first_mut()
 }
 
 /// `T` from the first `Future<Output = T>` bound found in `ty`, looking
@@ -150,14 +169,13 @@ impl Output {
         }
     }
 
-    /// The type to write in a turbofish, pinning the body's type so `?` and
-    /// `.into()` in the body infer exactly as in the original fn.
-    pub(crate) fn hint(&self) -> TokenStream {
-        match self {
-            Output::Unit => quote!(()),
-            // `!` cannot be written as a type argument on stable Rust.
-            Output::Never => quote!(::aios_tracing::__private::Never),
-            Output::Value { ty, .. } => ty.to_token_stream(),
+    /// A type nothing is known of: left to inference, never inspected.
+    fn unknown() -> Output {
+        Output::Value {
+            ty: Box::new(Type::Infer(syn::TypeInfer {
+                underscore_token: Default::default(),
+            })),
+            checkable: false,
         }
     }
 
@@ -187,79 +205,64 @@ impl VisitMut for EraseImplTrait {
     }
 }
 
-/// The identifiers an argument list binds, `self` excepted, including names
-/// bound inside patterns such as `(a, b): (u8, u8)`.
-pub(crate) fn bound_names(sig: &Signature) -> Vec<syn::Ident> {
-    let mut names = Vec::new();
-    for input in &sig.inputs {
-        if let syn::FnArg::Typed(arg) = input {
-            collect(&arg.pat, &mut names);
-        }
-    }
-    names
-}
-
-fn collect(pat: &Pat, names: &mut Vec<syn::Ident>) {
-    match pat {
-        Pat::Ident(p) => {
-            names.push(p.ident.clone());
-            if let Some((_, sub)) = &p.subpat {
-                collect(sub, names);
-            }
-        }
-        Pat::Tuple(p) => p.elems.iter().for_each(|p| collect(p, names)),
-        Pat::TupleStruct(p) => p.elems.iter().for_each(|p| collect(p, names)),
-        Pat::Struct(p) => p.fields.iter().for_each(|f| collect(&f.pat, names)),
-        Pat::Slice(p) => p.elems.iter().for_each(|p| collect(p, names)),
-        Pat::Reference(p) => collect(&p.pat, names),
-        Pat::Paren(p) => collect(&p.pat, names),
-        Pat::Type(p) => collect(&p.pat, names),
-        Pat::Or(p) => p.cases.iter().take(1).for_each(|p| collect(p, names)),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quote::ToTokens as _;
     use syn::ItemFn;
 
     fn shape(src: &str) -> Shape {
-        let mut f: ItemFn = syn::parse_str(src).unwrap();
-        Shape::of(&f.sig, &mut f.block)
+        let f: ItemFn = syn::parse_str(src).unwrap();
+        Shape::of(&f.sig, &f.block)
     }
 
-    fn ty(src: &str) -> String {
-        match Output::of_return(&syn::parse_str::<ItemFn>(src).unwrap().sig.output) {
+    fn describe(output: &Output) -> String {
+        match output {
             Output::Unit => "unit".into(),
             Output::Never => "never".into(),
             Output::Value { ty, checkable } => format!("{} {checkable}", ty.to_token_stream()),
         }
     }
 
+    fn ty(src: &str) -> String {
+        describe(&Output::of_return(
+            &syn::parse_str::<ItemFn>(src).unwrap().sig.output,
+        ))
+    }
+
     #[test]
     fn shapes() {
-        assert!(matches!(shape("fn f() -> u8 { 1 }"), Shape::Sync));
-        assert!(matches!(shape("async fn f() -> u8 { 1 }"), Shape::Async));
+        assert!(matches!(shape("fn f() -> u8 { 1 }"), Shape::Sync { .. }));
         assert!(matches!(
-            shape("fn f() -> impl Future<Output = u8> + Send { async { 1 } }"),
-            Shape::ReturnsFuture { .. }
+            shape("async fn f() -> u8 { 1 }"),
+            Shape::Async { .. }
         ));
+        let Shape::ReturnsFuture { output } =
+            shape("fn f() -> impl Future<Output = u8> + Send { async { 1 } }")
+        else {
+            panic!("not a fn returning a future")
+        };
+        assert_eq!(describe(&output), "u8 true");
         assert!(matches!(
             shape("fn f() -> impl Iterator<Item = u8> { None.into_iter() }"),
-            Shape::Sync
+            Shape::Sync { .. }
         ));
         let boxed =
             "fn f<'a>(&'a self) -> Pin<Box<dyn Future<Output = Result<u8, E>> + Send + 'a>> \
                      { Box::pin(async move { Ok(1) }) }";
-        let Shape::BoxedAsync { output: Some(out) } = shape(boxed) else {
+        let Shape::BoxedAsync { output } = shape(boxed) else {
             panic!("not boxed async")
         };
-        assert_eq!(out.to_token_stream().to_string(), "Result < u8 , E >");
+        assert_eq!(describe(&output), "Result < u8 , E > true");
+        // Without a `Future` in the return type, the output is inferred.
+        let Shape::BoxedAsync { output } = shape("fn f() { Box::pin(async move {}) }") else {
+            panic!("not boxed async")
+        };
+        assert_eq!(describe(&output), "_ false");
         // A box that is not the whole body is an ordinary sync fn.
         assert!(matches!(
             shape("fn f() -> Pin<Box<dyn Future<Output = ()>>> { let x = 1; Box::pin(async move { x; }) }"),
-            Shape::Sync
+            Shape::Sync { .. }
         ));
     }
 
@@ -277,18 +280,5 @@ mod tests {
             ty("fn f() -> Result<impl Display, E> {}"),
             "Result < _ , E > true"
         );
-    }
-
-    #[test]
-    fn names_in_patterns() {
-        let f: ItemFn = syn::parse_str(
-            "fn f(&self, a: u8, (b, mut c): (u8, u8), S { d, e: ref g }: S, h @ _: u8) {}",
-        )
-        .unwrap();
-        let names: Vec<String> = bound_names(&f.sig)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        assert_eq!(names, ["a", "b", "c", "d", "g", "h"]);
     }
 }

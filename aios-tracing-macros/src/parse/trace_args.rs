@@ -7,10 +7,11 @@
 //!         record(uid, %email, ?request), err = false)]
 //! ```
 //!
-//! Every mistake is reported on the offending token with the syntax to
-//! write instead, because attribute arguments are where users guess.
+//! An argument given twice is a syntax mistake and is reported here;
+//! whether `record(…)` names arguments of the fn, and whether two
+//! arguments set the same attribute key, is left to the validate phase.
 
-use crate::common::{check_unique, AttrEntry, Format, Kind};
+use super::{AttrEntry, Format, Kind};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use std::collections::HashSet;
 use syn::ext::IdentExt as _;
@@ -45,7 +46,7 @@ impl Parse for TraceArgs {
             err: true,
             ..TraceArgs::default()
         };
-        // Which keys were given, for duplicate detection.
+        // Which arguments were given: each may appear once.
         let mut given: HashSet<&'static str> = HashSet::new();
         while !input.is_empty() {
             args.parse_one(input, &mut given)?;
@@ -59,7 +60,6 @@ impl Parse for TraceArgs {
             }
             input.parse::<Token![,]>()?;
         }
-        args.check_keys()?;
         Ok(args)
     }
 }
@@ -153,18 +153,6 @@ impl TraceArgs {
                 self.err = input.parse::<LitBool>()?.value;
             }
             other => return Err(unknown_key(&key, other)),
-        }
-        Ok(())
-    }
-
-    /// Attribute keys must be unique across `attrs` and `record`.
-    fn check_keys(&self) -> syn::Result<()> {
-        let mut seen = HashSet::new();
-        for entry in &self.attrs {
-            check_unique(&mut seen, &entry.key.value(), entry.key.span())?;
-        }
-        for arg in &self.record {
-            check_unique(&mut seen, &arg.ident.to_string(), arg.ident.span())?;
         }
         Ok(())
     }
@@ -334,10 +322,6 @@ mod tests {
         assert!(error("err = no").contains("`err` takes `true` or `false`"));
         assert!(error(r#"attrs = ("a" = 1)"#).contains("braced list"));
         assert!(error("attrs = { db.table = 1 }").contains(r#"write `"db.table" = …`"#));
-        assert!(error(r#"attrs = { "a" = 1, "a" = 2 }"#).contains("attribute `a` is set twice"));
-        assert!(
-            error(r#"attrs = { "uid" = 1 }, record(uid)"#).contains("attribute `uid` is set twice")
-        );
         assert!(error("record = uid").contains("write `record(uid, order_id)`"));
         assert!(
             error("record(a.b)").contains(r#"to record `a.b`, write `attrs = { "a.b" = a.b }`"#)
