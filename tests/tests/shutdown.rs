@@ -121,7 +121,6 @@ fn init_export_and_shutdown_in_a_plain_thread() {
 }
 
 #[tokio::test(flavor = "current_thread")]
-#[allow(clippy::await_holding_lock)] // the guard only serializes tests; nothing else takes it
 async fn init_export_and_shutdown_under_tokio_current_thread() {
     let fx = Fixture::start(Protocol::Grpc);
     tokio::spawn(async { aios_tracing::Span::builder("task").start().end() })
@@ -134,7 +133,6 @@ async fn init_export_and_shutdown_under_tokio_current_thread() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[allow(clippy::await_holding_lock)] // the guard only serializes tests; nothing else takes it
 async fn init_export_and_shutdown_under_tokio_multi_thread_from_a_task() {
     let mut fx = Fixture::start(Protocol::HttpProtobuf);
     let sdk = fx.take_sdk();
