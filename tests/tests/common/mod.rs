@@ -8,7 +8,7 @@ pub mod db_servers;
 mod fixture;
 
 #[allow(unused_imports)] // each test binary uses a few
-pub use fixture::{builder_for, receiver, transport, Fixture, Setup};
+pub use fixture::{receiver, transport, Fixture, Setup};
 
 use aios_tracing_tests::{AttrValue, ReceivedSpan};
 use std::cell::Cell;
