@@ -7,7 +7,7 @@ mod common;
 use aios_tracing::bridge::{self, Instrumentations};
 use aios_tracing::{logging, Protocol, Span};
 use aios_tracing_tests::SpansExt;
-use common::{builder_for, receiver, serial, WAIT};
+use common::Fixture;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use tracing_subscriber::layer::SubscriberExt;
@@ -49,9 +49,7 @@ fn with_subscriber<R>(buffer: &Buffer, f: impl FnOnce() -> R) -> R {
 
 #[test]
 fn tracing_spans_nest_both_ways_with_our_spans() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
+    let fx = Fixture::start(Protocol::Grpc);
     let buffer = Buffer::default();
     with_subscriber(&buffer, || {
         let _outer = Span::builder("ours-outer").entered();
@@ -63,8 +61,7 @@ fn tracing_spans_nest_both_ways_with_our_spans() {
         // Not bridged: an unswitched target.
         tracing::info_span!(target: "noisy", "ignored").in_scope(|| {});
     });
-    sdk.shutdown().unwrap();
-    let spans = rx.wait_for_spans(4, WAIT);
+    let spans = fx.shutdown_and_wait(4);
     assert_eq!(spans.len(), 4, "{:?}", spans.names());
     let outer = spans.one("ours-outer");
     let library = spans.one("library-span");
@@ -86,9 +83,7 @@ fn tracing_spans_nest_both_ways_with_our_spans() {
 
 #[test]
 fn log_lines_carry_the_exported_span_ids_for_tracing_and_log_records() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
+    let fx = Fixture::start(Protocol::Grpc);
     logging::bridge_log();
     let buffer = Buffer::default();
     with_subscriber(&buffer, || {
@@ -100,8 +95,7 @@ fn log_lines_carry_the_exported_span_ids_for_tracing_and_log_records() {
         }
         tracing::info!(target: "mylogger", "after the span");
     });
-    sdk.shutdown().unwrap();
-    let spans = rx.wait_for_spans(1, WAIT);
+    let spans = fx.shutdown_and_wait(1);
     let logged = spans.one("logged");
     let ids = format!("[trace={} span={}]", logged.trace_id, logged.span_id);
     let lines = buffer.lines();

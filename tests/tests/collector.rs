@@ -4,32 +4,29 @@
 mod common;
 
 use aios_tracing::{Protocol, SpanKind, TracingSdk};
-use aios_tracing_tests::{AttrValue, OtlpReceiver, Rotel, SpansExt, Transport};
-use common::{serial, WAIT};
+use aios_tracing_tests::{AttrValue, Rotel, SpansExt};
+use common::{transport, Setup, WAIT};
 use std::time::Duration;
 
 fn through_rotel(protocol: Protocol) {
-    let _serial = serial();
-    let backend = OtlpReceiver::start(Transport::Grpc).unwrap();
-    let transport = if protocol == Protocol::Grpc {
-        Transport::Grpc
-    } else {
-        Transport::Http
-    };
-    let rotel = Rotel::start(transport, &backend).expect("rotel starts (installed by .ci/run)");
+    // The backend speaks gRPC whatever the SDK speaks to Rotel.
+    let backend = Setup::new(Protocol::Grpc);
+    let rotel = Rotel::start(transport(protocol), backend.rx())
+        .expect("rotel starts (installed by .ci/run)");
     let endpoint = if protocol == Protocol::Grpc {
         rotel.grpc_endpoint()
     } else {
         rotel.http_endpoint()
     };
-    let sdk = TracingSdk::builder("via-collector")
-        .environment(std::iter::empty::<(String, String)>())
-        .otlp_protocol(protocol)
-        .otlp_endpoint(endpoint)
-        .resource_attributes([("service.version", "1.4.0")])
-        .scheduled_delay(Duration::from_millis(100))
-        .init()
-        .unwrap();
+    let fx = backend.init_from(|_| {
+        TracingSdk::builder("via-collector")
+            .environment(std::iter::empty::<(String, String)>())
+            .otlp_protocol(protocol)
+            .otlp_endpoint(endpoint)
+            .resource_attributes([("service.version", "1.4.0")])
+            .scheduled_delay(Duration::from_millis(100))
+    });
+    let sdk = fx.sdk();
     {
         let root = sdk
             .span("checkout")
@@ -42,8 +39,8 @@ fn through_rotel(protocol: Protocol) {
             .entered();
         root.add_event("payment.started", [("currency", "INR")]);
     }
-    sdk.shutdown().unwrap();
-    let spans = backend.wait_for_spans(2, WAIT * 3);
+    fx.shutdown();
+    let spans = fx.rx().wait_for_spans(2, WAIT * 3);
     assert_eq!(spans.len(), 2, "rotel log:\n{}", rotel.log());
     let root = spans.one("checkout");
     let child = spans.one("fetch_user");

@@ -5,7 +5,7 @@ mod common;
 
 use aios_tracing::{ConfigError, Protocol, TracingSdk, TracingSdkBuilder};
 use aios_tracing_tests::{AttrValue, SpansExt};
-use common::{receiver, serial, WAIT};
+use common::{serial, Setup};
 
 fn with_env(vars: &[(&str, &str)]) -> TracingSdkBuilder {
     TracingSdk::builder("svc").environment(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
@@ -253,10 +253,8 @@ fn missing_tls_files_are_config_errors_at_init() {
 
 #[test]
 fn the_seed_endpoint_variable_wins_end_to_end() {
-    let _serial = serial();
-    let rx = receiver(Protocol::HttpProtobuf);
-    let sdk = TracingSdk::builder("env-configured")
-        .environment([
+    let fx = Setup::new(Protocol::HttpProtobuf).init_from(|rx| {
+        TracingSdk::builder("env-configured").environment([
             ("OTLP_ENDPOINT", rx.endpoint()),
             ("OTLP_PROTOCOL", "http/protobuf".to_string()),
             (
@@ -270,11 +268,9 @@ fn the_seed_endpoint_variable_wins_end_to_end() {
             ("OTEL_RESOURCE_ATTRIBUTES", "region=ap-south-1".to_string()),
             ("DEPLOYMENT_ENV", "staging".to_string()),
         ])
-        .init()
-        .unwrap();
-    sdk.start_span("configured").end();
-    sdk.shutdown().unwrap();
-    let spans = rx.wait_for_spans(1, WAIT);
+    });
+    fx.sdk().start_span("configured").end();
+    let spans = fx.shutdown_and_wait(1);
     let span = spans.one("configured");
     assert_eq!(
         span.resource_attr("region").and_then(AttrValue::as_str),
@@ -285,5 +281,5 @@ fn the_seed_endpoint_variable_wins_end_to_end() {
             .and_then(AttrValue::as_str),
         Some("staging")
     );
-    assert_eq!(rx.requests()[0].header("x-tenant"), Some("from-env"));
+    assert_eq!(fx.rx().requests()[0].header("x-tenant"), Some("from-env"));
 }

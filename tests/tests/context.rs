@@ -5,18 +5,12 @@ mod common;
 use aios_tracing::current::in_current_context;
 use aios_tracing::{FutureExt, Protocol, Span};
 use aios_tracing_tests::SpansExt;
-use common::{builder_for, receiver, serial, WAIT};
+use common::{multi_thread_runtime, Fixture};
 
 #[test]
 fn threads_blocking_tasks_and_spawned_tasks_keep_their_parent() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let fx = Fixture::start(Protocol::Grpc);
+    let runtime = multi_thread_runtime(2);
     {
         let _parent = Span::builder("parent").entered();
         std::thread::spawn(in_current_context(|| {
@@ -42,8 +36,7 @@ fn threads_blocking_tasks_and_spawned_tasks_keep_their_parent() {
             .unwrap();
     }
     drop(runtime);
-    sdk.shutdown().unwrap();
-    let spans = rx.wait_for_spans(5, WAIT);
+    let spans = fx.shutdown_and_wait(5);
     let parent = spans.one("parent");
     for name in ["in-thread", "in-blocking", "in-task"] {
         let span = spans.one(name);

@@ -4,92 +4,20 @@
 //!
 //! Redis: `AIOS_TEST_REDIS_URL` (set by `.ci/db-servers.sh`), else the test
 //! starts its own `redis-server` (from PATH) on a free port and stops it at
-//! the end. No server, no pass: the test fails rather than skip.
+//! the end (`common::db_servers`). No server, no pass: the test fails rather
+//! than skip.
 
 mod common;
 
 use aios_tracing::integrations::redis::TracedConnection;
 use aios_tracing::{Protocol, Span};
 use aios_tracing_tests::{AttrValue, ReceivedSpan, SpansExt, StatusCode};
-use common::{assert_nowhere, builder_for, receiver, serial, WAIT};
+use common::db_servers::Redis;
+use common::{assert_nowhere, current_thread_runtime, serial, str_attr, Fixture};
 use redis::{AsyncCommands as _, Commands as _};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const SECRET: &str = "s3cr3t-value";
-
-/// A Redis server: the one CI started, or one of our own, killed on drop.
-struct Redis {
-    url: String,
-    own: Option<Child>,
-}
-
-impl Redis {
-    fn start() -> Redis {
-        if let Ok(url) = std::env::var("AIOS_TEST_REDIS_URL") {
-            return Redis { url, own: None };
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect(
-                "redis-server not found on PATH: run `bash .ci/db-servers.sh start` \
-                 (installs it) or set AIOS_TEST_REDIS_URL",
-            );
-        let redis = Redis {
-            url: format!("redis://127.0.0.1:{port}/"),
-            own: Some(child),
-        };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        redis
-    }
-
-    fn port(&self) -> i64 {
-        let authority = self.url.trim_start_matches("redis://");
-        let authority = authority.rsplit('@').next().expect("authority");
-        let host_port = authority.split('/').next().expect("host:port");
-        host_port
-            .rsplit(':')
-            .next()
-            .expect("port")
-            .parse()
-            .expect("port")
-    }
-
-    /// The URL of database `db`.
-    fn url_of_db(&self, db: u8) -> String {
-        let base = self.url.trim_end_matches('/');
-        // An URL that already names a database keeps its host part only.
-        let base = match base.trim_start_matches("redis://").split_once('/') {
-            Some((authority, _)) => format!("redis://{authority}"),
-            None => base.to_owned(),
-        };
-        format!("{base}/{db}")
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.own {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn str_attr<'a>(span: &'a ReceivedSpan, key: &str) -> Option<&'a str> {
-    span.attr(key).and_then(AttrValue::as_str)
-}
 
 /// The checks both the sync and the async test make.
 fn assert_spans(spans: &[ReceivedSpan], redis: &Redis, db: &str) {
@@ -174,8 +102,7 @@ fn sync_commands_and_pipelines_are_client_spans_of_the_caller() {
     let started = Instant::now();
     let _serial = serial();
     let redis = Redis::start();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().expect("init");
+    let fx = Fixture::start(Protocol::Grpc);
     let key = format!("aios:sync:{}", std::process::id());
     let counter = format!("{key}:n");
 
@@ -211,9 +138,8 @@ fn sync_commands_and_pipelines_are_client_spans_of_the_caller() {
     }
     // Untraced clean-up: the raw connection opens no spans.
     let () = con.get_mut().del(&[&key, &counter]).expect("DEL");
-    sdk.shutdown().expect("shutdown");
 
-    let spans = rx.wait_for_spans(7, WAIT);
+    let spans = fx.shutdown_and_wait(7);
     assert_eq!(spans.len(), 7, "{:?}", spans.names());
     assert_spans(&spans, &redis, "0");
     drop(redis);
@@ -228,15 +154,11 @@ fn sync_commands_and_pipelines_are_client_spans_of_the_caller() {
 fn async_commands_and_pipelines_are_client_spans_of_the_caller() {
     let _serial = serial();
     let redis = Redis::start();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().expect("init");
+    let fx = Fixture::start(Protocol::Grpc);
     let key = format!("aios:async:{}", std::process::id());
     let counter = format!("{key}:n");
 
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = current_thread_runtime();
     let client = redis::Client::open(redis.url_of_db(1)).expect("client");
     {
         let _handler = Span::builder("handler").entered();
@@ -275,9 +197,8 @@ fn async_commands_and_pipelines_are_client_spans_of_the_caller() {
             let () = con.get_mut().del(&[&key, &counter]).await.expect("DEL");
         });
     }
-    sdk.shutdown().expect("shutdown");
 
-    let spans = rx.wait_for_spans(7, WAIT);
+    let spans = fx.shutdown_and_wait(7);
     assert_eq!(spans.len(), 7, "{:?}", spans.names());
     assert_spans(&spans, &redis, "1");
 }
@@ -292,13 +213,12 @@ fn nothing_is_traced_without_an_sdk_or_the_wrapper() {
     // No SDK active: the wrapper passes commands through.
     let () = con.set(&key, 1).expect("SET");
 
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().expect("init");
+    let fx = Fixture::start(Protocol::Grpc);
     {
         let _handler = Span::builder("handler").entered();
         let () = con.get_mut().del(&key).expect("DEL on the raw connection");
     }
-    sdk.shutdown().expect("shutdown");
-    let spans = rx.spans_after(Duration::from_millis(300));
+    fx.shutdown();
+    let spans = fx.rx().spans_after(Duration::from_millis(300));
     assert_eq!(spans.names(), ["handler"]);
 }

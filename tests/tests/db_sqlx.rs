@@ -4,139 +4,20 @@
 //!
 //! PostgreSQL: `AIOS_TEST_PG_URL` (set by `.ci/db-servers.sh`), else the test
 //! starts its own server from `/usr/lib/postgresql/*/bin` on a free port and
-//! stops it at the end. No server, no pass: the test fails rather than skip.
+//! stops it at the end (`common::db_servers`). No server, no pass: the test
+//! fails rather than skip.
 
 mod common;
 
 use aios_tracing::integrations::sqlx::TracedPool;
 use aios_tracing::{Protocol, Span};
 use aios_tracing_tests::{AttrValue, ReceivedSpan, SpansExt, StatusCode};
-use common::{assert_nowhere, builder_for, receiver, serial, WAIT};
+use common::db_servers::Postgres;
+use common::{assert_nowhere, current_thread_runtime as runtime, serial, str_attr, Fixture};
 use sqlx::Row as _;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SECRET: &str = "s3cr3t-value";
-
-/// A PostgreSQL server: the one CI started, or one of our own, stopped on drop.
-struct Postgres {
-    url: String,
-    own: Option<OwnPostgres>,
-}
-
-struct OwnPostgres {
-    bin: PathBuf,
-    dir: PathBuf,
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
-}
-
-/// Runs `script` with `sh`, as the `postgres` user when we are root
-/// (PostgreSQL refuses to run as root).
-fn run_as_postgres(script: &str) {
-    let status = if is_root() {
-        Command::new("su")
-            .args(["postgres", "-s", "/bin/sh", "-c", script])
-            .status()
-    } else {
-        Command::new("sh").args(["-c", script]).status()
-    };
-    let status = status.expect("run a PostgreSQL command");
-    assert!(status.success(), "`{script}` failed: {status}");
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local addr").port()
-}
-
-impl Postgres {
-    fn start() -> Postgres {
-        if let Ok(url) = std::env::var("AIOS_TEST_PG_URL") {
-            return Postgres { url, own: None };
-        }
-        let bin = std::fs::read_dir("/usr/lib/postgresql")
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|version| version.path().join("bin"))
-            .filter(|bin| bin.join("initdb").exists())
-            .max_by_key(|bin| {
-                bin.parent()
-                    .and_then(Path::file_name)
-                    .and_then(|v| v.to_str()?.parse::<u32>().ok())
-                    .unwrap_or(0)
-            })
-            .expect(
-                "PostgreSQL not found in /usr/lib/postgresql/*/bin: \
-                 run `bash .ci/db-servers.sh start` (installs it) or set AIOS_TEST_PG_URL",
-            );
-        let port = free_port();
-        let dir =
-            std::env::temp_dir().join(format!("aios-pg-test-{}-{}", std::process::id(), port));
-        std::fs::create_dir_all(&dir).expect("create the data directory");
-        if is_root() {
-            let status = Command::new("chown")
-                .args(["postgres:", dir.to_str().expect("utf-8 path")])
-                .status()
-                .expect("chown");
-            assert!(status.success(), "chown postgres {}", dir.display());
-        }
-        let own = OwnPostgres { bin, dir };
-        let (bin, dir) = (own.bin.display(), own.dir.display());
-        run_as_postgres(&format!(
-            "'{bin}/initdb' -D '{dir}/data' -A trust -U postgres --no-sync >/dev/null"
-        ));
-        run_as_postgres(&format!(
-            "'{bin}/pg_ctl' -D '{dir}/data' -l '{dir}/log' -w -t 30 \
-             -o '-k /tmp -p {port} -h 127.0.0.1 -c fsync=off' start >/dev/null"
-        ));
-        Postgres {
-            url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
-            own: Some(own),
-        }
-    }
-
-    fn port(&self) -> i64 {
-        let authority = self.url.rsplit('@').next().expect("url");
-        let port = authority.split(['/', '?']).next().expect("authority");
-        port.rsplit(':')
-            .next()
-            .expect("port")
-            .parse()
-            .expect("port")
-    }
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        if let Some(own) = &self.own {
-            run_as_postgres(&format!(
-                "'{}/pg_ctl' -D '{}/data' -m immediate -w stop >/dev/null",
-                own.bin.display(),
-                own.dir.display()
-            ));
-            let _ = std::fs::remove_dir_all(&own.dir);
-        }
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-fn str_attr<'a>(span: &'a ReceivedSpan, key: &str) -> Option<&'a str> {
-    span.attr(key).and_then(AttrValue::as_str)
-}
 
 /// `child` is a direct child of `parent` and lies within it in time.
 fn assert_child_of(child: &ReceivedSpan, parent: &ReceivedSpan) {
@@ -172,8 +53,7 @@ fn postgres_queries_are_client_spans_of_the_caller() {
     let started = Instant::now();
     let _serial = serial();
     let pg = Postgres::start();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().expect("init");
+    let fx = Fixture::start(Protocol::Grpc);
     let table = format!("orders_{}", std::process::id());
     let insert = format!("INSERT INTO {table} (id, note) VALUES ($1, $2), ($3, $4)");
     let select = format!("SELECT id, note FROM {table} WHERE note = $1 ORDER BY id");
@@ -247,10 +127,9 @@ fn postgres_queries_are_client_spans_of_the_caller() {
         });
         drop(handler);
     }
-    sdk.shutdown().expect("shutdown");
 
     // DROP, CREATE, INSERT, SELECT, SELECT pg_sleep, UPDATE, the failed SELECT, DROP.
-    let spans = rx.wait_for_spans(9, WAIT);
+    let spans = fx.shutdown_and_wait(9);
     assert_eq!(spans.len(), 9, "{:?}", spans.names());
     let handler = spans.one("handler");
     for span in spans.iter().filter(|s| s.name != "handler") {
@@ -341,9 +220,7 @@ fn postgres_queries_are_client_spans_of_the_caller() {
 
 #[test]
 fn sqlite_in_memory_queries_are_client_spans_of_the_caller() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().expect("init");
+    let fx = Fixture::start(Protocol::Grpc);
 
     let rt = runtime();
     let handler_span;
@@ -381,9 +258,8 @@ fn sqlite_in_memory_queries_are_client_spans_of_the_caller() {
         });
     }
     assert!(!handler_span.is_recording(), "the handler span ended");
-    sdk.shutdown().expect("shutdown");
 
-    let spans = rx.wait_for_spans(5, WAIT);
+    let spans = fx.shutdown_and_wait(5);
     assert_eq!(spans.len(), 5, "{:?}", spans.names());
     let handler = spans.one("handler");
     for span in spans.iter().filter(|s| s.name != "handler") {
@@ -434,8 +310,7 @@ fn nothing_is_traced_without_an_sdk_or_the_wrapper() {
         .expect("select");
     assert_eq!(n, 1);
 
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().expect("init");
+    let fx = Fixture::start(Protocol::Grpc);
     {
         let _handler = Span::builder("handler").entered();
         // The unwrapped pool is not traced.
@@ -444,7 +319,7 @@ fn nothing_is_traced_without_an_sdk_or_the_wrapper() {
             .expect("select");
         assert_eq!(n, 2);
     }
-    sdk.shutdown().expect("shutdown");
-    let spans = rx.spans_after(Duration::from_millis(300));
+    fx.shutdown();
+    let spans = fx.rx().spans_after(Duration::from_millis(300));
     assert_eq!(spans.names(), ["handler"]);
 }

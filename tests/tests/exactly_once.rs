@@ -6,8 +6,8 @@
 mod common;
 
 use aios_tracing::{Protocol, Span};
-use aios_tracing_tests::{OtlpReceiver, SpansExt, Transport};
-use common::{builder_for, serial, WAIT};
+use aios_tracing_tests::SpansExt;
+use common::{Fixture, Setup, WAIT};
 use std::collections::{HashMap, HashSet};
 
 const THREADS: usize = 8;
@@ -35,13 +35,10 @@ fn produce_on_threads() {
 
 #[test]
 fn spans_from_exiting_threads_arrive_exactly_once_with_their_parents() {
-    let _serial = serial();
-    let rx = OtlpReceiver::start(Transport::Grpc).unwrap();
-    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
+    let fx = Fixture::start(Protocol::Grpc);
     produce_on_threads();
-    sdk.shutdown().unwrap();
     let expected = THREADS * ROOTS_PER_THREAD * 2;
-    let spans = rx.wait_for_spans(expected, WAIT);
+    let spans = fx.shutdown_and_wait(expected);
     assert_eq!(spans.len(), expected);
     let ids: HashSet<_> = spans.iter().map(|s| s.span_id.as_str()).collect();
     assert_eq!(ids.len(), expected, "every span exactly once");
@@ -59,7 +56,7 @@ fn spans_from_exiting_threads_arrive_exactly_once_with_their_parents() {
             "parent is its root, same trace"
         );
     }
-    let stats = sdk.stats();
+    let stats = fx.sdk().stats();
     assert_eq!(
         (stats.ended, stats.exported, stats.dropped),
         (expected as u64, expected as u64, 0)
@@ -68,18 +65,11 @@ fn spans_from_exiting_threads_arrive_exactly_once_with_their_parents() {
 
 #[test]
 fn past_the_byte_bound_dropped_equals_what_the_receiver_missed() {
-    let _serial = serial();
-    let rx = OtlpReceiver::builder(Transport::Http)
-        .count_only()
-        .start()
-        .unwrap();
-    let sdk = builder_for(&rx, Protocol::HttpProtobuf)
-        .max_queue_bytes(256 * 1024)
-        .init()
-        .unwrap();
+    let fx = Setup::with_receiver(Protocol::HttpProtobuf, |r| r.count_only())
+        .init_with(|b| b.max_queue_bytes(256 * 1024));
     produce_on_threads();
-    sdk.shutdown().unwrap();
-    let stats = sdk.stats();
+    fx.shutdown();
+    let stats = fx.sdk().stats();
     let produced = (THREADS * ROOTS_PER_THREAD * 2) as u64;
     assert_eq!(stats.ended, produced);
     assert!(
@@ -89,10 +79,10 @@ fn past_the_byte_bound_dropped_equals_what_the_receiver_missed() {
     assert!(stats.peak_queued_bytes <= 256 * 1024);
     assert_eq!(
         stats.ended - stats.dropped,
-        rx.span_count() as u64,
+        fx.rx().span_count() as u64,
         "{stats:?}"
     );
-    assert_eq!(stats.exported, rx.span_count() as u64);
+    assert_eq!(stats.exported, fx.rx().span_count() as u64);
 }
 
 /// Spans wait in their thread's buffer for at most the worker's timer:
@@ -100,9 +90,8 @@ fn past_the_byte_bound_dropped_equals_what_the_receiver_missed() {
 /// ends more) still gets them exported, without a flush.
 #[test]
 fn an_idle_threads_buffered_spans_go_out_on_the_timer() {
-    let _serial = serial();
-    let rx = OtlpReceiver::start(Transport::Http).unwrap();
-    let sdk = builder_for(&rx, Protocol::HttpProtobuf).init().unwrap();
+    let fx = Fixture::start(Protocol::HttpProtobuf);
+    let sdk = fx.sdk();
     let (release, parked) = std::sync::mpsc::channel::<()>();
     let idle = std::thread::spawn(move || {
         for _ in 0..5 {
@@ -118,22 +107,20 @@ fn an_idle_threads_buffered_spans_go_out_on_the_timer() {
     }
     assert_eq!(sdk.stats().ended, 5);
     // The timer is 100 ms (`builder_for`); no flush is called.
-    let spans = rx.wait_for_spans(5, WAIT);
+    let spans = fx.rx().wait_for_spans(5, WAIT);
     assert_eq!(spans.by_name("idle-thread").len(), 5);
     release.send(()).unwrap();
     idle.join().unwrap();
-    sdk.shutdown().unwrap();
+    fx.shutdown();
 }
 
 /// `force_flush` reaches spans buffered by other, still running threads.
 #[test]
 fn force_flush_collects_other_threads_buffers() {
-    let _serial = serial();
-    let rx = OtlpReceiver::start(Transport::Grpc).unwrap();
-    let sdk = builder_for(&rx, Protocol::Grpc)
-        .scheduled_delay(std::time::Duration::from_secs(3600))
-        .init()
-        .unwrap();
+    let fx = Fixture::with(Protocol::Grpc, |b| {
+        b.scheduled_delay(std::time::Duration::from_secs(3600))
+    });
+    let sdk = fx.sdk();
     let (ended, wait_ended) = std::sync::mpsc::channel::<()>();
     let (release, parked) = std::sync::mpsc::channel::<()>();
     let busy = std::thread::spawn(move || {
@@ -145,12 +132,12 @@ fn force_flush_collects_other_threads_buffers() {
     });
     wait_ended.recv().unwrap();
     sdk.force_flush().unwrap();
-    assert_eq!(rx.spans().by_name("other-thread").len(), 7);
+    assert_eq!(fx.rx().spans().by_name("other-thread").len(), 7);
     let stats = sdk.stats();
     assert_eq!((stats.ended, stats.exported, stats.queued), (7, 7, 0));
     release.send(()).unwrap();
     busy.join().unwrap();
-    sdk.shutdown().unwrap();
+    fx.shutdown();
 }
 
 /// Spans built by the SDK itself (code using `sdk.tracer()` and the plain
@@ -159,12 +146,10 @@ fn force_flush_collects_other_threads_buffers() {
 #[test]
 fn sdk_tracer_spans_from_exiting_threads_arrive_exactly_once() {
     use opentelemetry::trace::{Span as _, TraceContextExt as _, Tracer as _};
-    let _serial = serial();
-    let rx = OtlpReceiver::start(Transport::Http).unwrap();
-    let sdk = builder_for(&rx, Protocol::HttpProtobuf).init().unwrap();
+    let fx = Fixture::start(Protocol::HttpProtobuf);
     let workers: Vec<_> = (0..THREADS)
         .map(|_| {
-            let tracer = sdk.tracer();
+            let tracer = fx.sdk().tracer();
             std::thread::spawn(move || {
                 for _ in 0..ROOTS_PER_THREAD {
                     tracer.in_span("sdk-root", |cx| {
@@ -179,9 +164,8 @@ fn sdk_tracer_spans_from_exiting_threads_arrive_exactly_once() {
     for worker in workers {
         worker.join().unwrap();
     }
-    sdk.shutdown().unwrap();
     let expected = THREADS * ROOTS_PER_THREAD * 2;
-    let spans = rx.wait_for_spans(expected, WAIT);
+    let spans = fx.shutdown_and_wait(expected);
     let ids: HashSet<_> = spans.iter().map(|s| s.span_id.as_str()).collect();
     assert_eq!((spans.len(), ids.len()), (expected, expected));
     let roots: HashSet<&str> = spans
@@ -193,7 +177,7 @@ fn sdk_tracer_spans_from_exiting_threads_arrive_exactly_once() {
         let parent = child.parent_span_id.as_deref().expect("child has a parent");
         assert!(roots.contains(parent), "parent {parent} is a root");
     }
-    let stats = sdk.stats();
+    let stats = fx.sdk().stats();
     assert_eq!(
         (stats.ended, stats.exported, stats.dropped),
         (expected as u64, expected as u64, 0)
@@ -205,13 +189,10 @@ fn sdk_tracer_spans_from_exiting_threads_arrive_exactly_once() {
 /// (an hour here) while the byte bound fills up and drops the rest.
 #[test]
 fn large_spans_wake_the_worker_before_its_timer() {
-    let _serial = serial();
-    let rx = OtlpReceiver::start(Transport::Http).unwrap();
-    let sdk = builder_for(&rx, Protocol::HttpProtobuf)
-        .scheduled_delay(std::time::Duration::from_secs(3600))
-        .max_queue_bytes(1024 * 1024)
-        .init()
-        .unwrap();
+    let fx = Fixture::with(Protocol::HttpProtobuf, |b| {
+        b.scheduled_delay(std::time::Duration::from_secs(3600))
+            .max_queue_bytes(1024 * 1024)
+    });
     let payload = "x".repeat(100 * 1024);
     const SPANS: usize = 24;
     for _ in 0..SPANS {
@@ -223,12 +204,12 @@ fn large_spans_wake_the_worker_before_its_timer() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     // Every span fits after the first three; none waits for a flush.
-    let received = rx.wait_for_spans(SPANS - 3, WAIT).len();
+    let received = fx.rx().wait_for_spans(SPANS - 3, WAIT).len();
     assert!(
         received >= SPANS - 3,
         "only {received} exported before the timer"
     );
-    sdk.shutdown().unwrap();
-    let stats = sdk.stats();
+    fx.shutdown();
+    let stats = fx.sdk().stats();
     assert_eq!((stats.ended, stats.dropped), (SPANS as u64, 0), "{stats:?}");
 }

@@ -5,7 +5,7 @@ mod common;
 
 use aios_tracing::{Protocol, Span, SpanKind, Value};
 use aios_tracing_tests::{AttrValue, SpansExt, StatusCode};
-use common::{builder_for, receiver, serial, WAIT};
+use common::{Fixture, WAIT};
 use std::time::{Duration, Instant};
 
 #[derive(Debug)]
@@ -20,14 +20,12 @@ impl std::fmt::Display for PaymentDeclined {
 impl std::error::Error for PaymentDeclined {}
 
 fn full_round_trip(protocol: Protocol) {
-    let _serial = serial();
-    let rx = receiver(protocol);
-    let sdk = builder_for(&rx, protocol)
-        .deployment_env("prod")
-        .otlp_headers([("x-tenant", "acme"), ("authorization", "Bearer s3cret")])
-        .resource_attributes([("service.version", "1.4.0")])
-        .init()
-        .expect("init");
+    let fx = Fixture::with(protocol, |b| {
+        b.deployment_env("prod")
+            .otlp_headers([("x-tenant", "acme"), ("authorization", "Bearer s3cret")])
+            .resource_attributes([("service.version", "1.4.0")])
+    });
+    let sdk = fx.sdk();
 
     let other = sdk.start_span("other");
     let other_link = other.link();
@@ -52,9 +50,7 @@ fn full_round_trip(protocol: Protocol) {
             .entered();
         fetch.record_exception_with(&PaymentDeclined, [("stage", "charge")]);
     }
-    sdk.shutdown().expect("shutdown delivers everything");
-
-    let spans = rx.wait_for_spans(3, WAIT);
+    let spans = fx.shutdown_and_wait(3);
     assert_eq!(spans.len(), 3, "{:?}", spans.names());
     let checkout = spans.one("checkout");
     let fetch = spans.one("fetch_user");
@@ -132,7 +128,7 @@ fn full_round_trip(protocol: Protocol) {
         assert!(span.end_unix_nanos >= span.start_unix_nanos);
     }
 
-    let requests = rx.requests();
+    let requests = fx.rx().requests();
     assert!(!requests.is_empty());
     for request in &requests {
         assert_eq!(request.header("x-tenant"), Some("acme"));
@@ -160,26 +156,20 @@ fn http_json_export_carries_the_same() {
 
 #[test]
 fn http_json_requests_are_json() {
-    let _serial = serial();
-    let rx = receiver(Protocol::HttpJson);
-    let sdk = builder_for(&rx, Protocol::HttpJson).init().unwrap();
-    sdk.start_span("one").end();
-    sdk.shutdown().unwrap();
-    rx.wait_for_spans(1, WAIT);
-    let request = &rx.requests()[0];
+    let fx = Fixture::start(Protocol::HttpJson);
+    fx.sdk().start_span("one").end();
+    fx.shutdown_and_wait(1);
+    let request = &fx.rx().requests()[0];
     assert_eq!(request.content_type.as_deref(), Some("application/json"));
     assert_eq!(request.path, "/v1/traces");
 }
 
 #[test]
 fn simple_processor_sends_each_span_without_waiting_for_shutdown() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc)
-        .use_batch(false)
-        .scheduled_delay(Duration::from_secs(60))
-        .init()
-        .unwrap();
+    let fx = Fixture::with(Protocol::Grpc, |b| {
+        b.use_batch(false).scheduled_delay(Duration::from_secs(60))
+    });
+    let (sdk, rx) = (fx.sdk(), fx.rx());
     sdk.start_span("first").end();
     let spans = rx.wait_for_spans(1, WAIT);
     assert_eq!(spans.names(), ["first"]);
@@ -190,30 +180,25 @@ fn simple_processor_sends_each_span_without_waiting_for_shutdown() {
 
 #[test]
 fn batches_are_sent_on_the_timer_without_shutdown() {
-    let _serial = serial();
-    let rx = receiver(Protocol::HttpProtobuf);
-    let sdk = builder_for(&rx, Protocol::HttpProtobuf).init().unwrap();
+    let fx = Fixture::start(Protocol::HttpProtobuf);
     for i in 0..10 {
-        sdk.start_span(format!("span-{i}")).end();
+        fx.sdk().start_span(format!("span-{i}")).end();
     }
     let start = Instant::now();
-    assert_eq!(rx.wait_for_spans(10, WAIT).len(), 10);
+    assert_eq!(fx.rx().wait_for_spans(10, WAIT).len(), 10);
     assert!(start.elapsed() < Duration::from_secs(5));
-    drop(sdk);
+    drop(fx);
 }
 
 #[test]
 fn dropping_the_sdk_flushes() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc)
-        .scheduled_delay(Duration::from_secs(60))
-        .init()
-        .unwrap();
-    sdk.start_span("flushed-on-drop").end();
-    drop(sdk);
+    let mut fx = Fixture::with(Protocol::Grpc, |b| {
+        b.scheduled_delay(Duration::from_secs(60))
+    });
+    fx.sdk().start_span("flushed-on-drop").end();
+    drop(fx.take_sdk());
     assert_eq!(
-        rx.spans().names(),
+        fx.rx().spans().names(),
         ["flushed-on-drop"],
         "delivered before drop returned"
     );
@@ -221,18 +206,15 @@ fn dropping_the_sdk_flushes() {
 
 #[test]
 fn force_flush_delivers_without_shutting_down() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc)
-        .scheduled_delay(Duration::from_secs(60))
-        .init()
-        .unwrap();
-    sdk.start_span("a").end();
-    sdk.force_flush().unwrap();
-    assert_eq!(rx.span_count(), 1);
-    sdk.start_span("b").end();
-    sdk.shutdown().unwrap();
-    assert_eq!(rx.span_count(), 2);
+    let fx = Fixture::with(Protocol::Grpc, |b| {
+        b.scheduled_delay(Duration::from_secs(60))
+    });
+    fx.sdk().start_span("a").end();
+    fx.sdk().force_flush().unwrap();
+    assert_eq!(fx.rx().span_count(), 1);
+    fx.sdk().start_span("b").end();
+    fx.shutdown();
+    assert_eq!(fx.rx().span_count(), 2);
 }
 
 /// Span timestamps come from the TSC anchored to the system clock: they
@@ -240,9 +222,7 @@ fn force_flush_delivers_without_shutting_down() {
 /// it really took.
 #[test]
 fn timestamps_follow_the_system_clock() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
+    let fx = Fixture::start(Protocol::Grpc);
     // Once right after init (the counter may still be calibrating), once
     // well after.
     let mut windows = Vec::new();
@@ -250,13 +230,12 @@ fn timestamps_follow_the_system_clock() {
         std::thread::sleep(Duration::from_millis(pause));
         let before = unix_nanos();
         {
-            let _span = sdk.span(format!("timed-{pause}")).entered();
+            let _span = fx.sdk().span(format!("timed-{pause}")).entered();
             std::thread::sleep(Duration::from_millis(20));
         }
         windows.push((format!("timed-{pause}"), before, unix_nanos()));
     }
-    sdk.shutdown().unwrap();
-    let spans = rx.wait_for_spans(2, WAIT);
+    let spans = fx.shutdown_and_wait(2);
     for (name, before, after) in windows {
         let span = spans.by_name(&name)[0];
         // 2 ms of slack for the anchor's age and the counter's rate error.

@@ -9,8 +9,8 @@
 mod common;
 
 use aios_tracing::{ExportStats, Protocol, Span, TracingSdk, TracingSdkBuilder};
-use aios_tracing_tests::{Fault, OtlpReceiver, Transport};
-use common::serial;
+use aios_tracing_tests::{Fault, OtlpReceiver};
+use common::{dead_endpoint, serial, transport, Setup};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -38,7 +38,7 @@ fn builder(protocol: Protocol, endpoint: &str) -> TracingSdkBuilder {
         .shutdown_timeout(SHUTDOWN)
 }
 
-/// Produces `SPANS` spans (a root with children, in bursts), then shuts down.
+/// Produces `SPANS` spans (a root with children, in bursts).
 fn produce(mut between_bursts: impl FnMut(usize)) -> (Duration, Duration) {
     let mut latencies = Vec::with_capacity(SPANS);
     let bursts = 10;
@@ -68,9 +68,10 @@ fn produce(mut between_bursts: impl FnMut(usize)) -> (Duration, Duration) {
     )
 }
 
+/// Produces, shuts `sdk` down, and checks the outcome.
 fn run(
     name: &str,
-    sdk: TracingSdk,
+    sdk: &TracingSdk,
     rx: Option<&OtlpReceiver>,
     between_bursts: impl FnMut(usize),
 ) -> Outcome {
@@ -149,25 +150,17 @@ fn check(name: &str, o: &Outcome) {
     );
 }
 
-fn transport(protocol: Protocol) -> Transport {
-    if protocol == Protocol::Grpc {
-        Transport::Grpc
-    } else {
-        Transport::Http
-    }
-}
-
 const PROTOCOLS: [Protocol; 2] = [Protocol::Grpc, Protocol::HttpProtobuf];
 
 #[test]
 fn collector_absent_for_the_whole_run() {
     let _serial = serial();
     for protocol in PROTOCOLS {
-        let sdk = builder(protocol, &common::dead_endpoint())
+        let sdk = builder(protocol, &dead_endpoint())
             .export_timeout(Duration::from_millis(500))
             .init()
             .unwrap();
-        let o = run(&format!("absent ({protocol})"), sdk, None, |_| {});
+        let o = run(&format!("absent ({protocol})"), &sdk, None, |_| {});
         assert_eq!(o.stats.dropped as usize, SPANS);
     }
 }
@@ -177,22 +170,21 @@ fn unavailable_for_the_first_requests_loses_nothing() {
     let _serial = serial();
     for protocol in PROTOCOLS {
         for retry_after in [None, Some(Duration::from_secs(1))] {
-            let rx = OtlpReceiver::builder(transport(protocol))
-                .fail_first(3, Fault::Unavailable { retry_after })
-                .start()
-                .unwrap();
-            let sdk = builder(protocol, &rx.endpoint()).init().unwrap();
+            let fx = Setup::with_receiver(protocol, |r| {
+                r.fail_first(3, Fault::Unavailable { retry_after })
+            })
+            .init_from(|rx| builder(protocol, &rx.endpoint()));
             let o = run(
                 &format!("503/UNAVAILABLE x3, hint {retry_after:?} ({protocol})"),
-                sdk,
-                Some(&rx),
+                fx.sdk(),
+                Some(fx.rx()),
                 |_| {},
             );
             assert_eq!(
                 o.stats.dropped, 0,
                 "a transient outage within the retry budget loses nothing"
             );
-            assert_eq!(rx.rejected_count(), 3);
+            assert_eq!(fx.rx().rejected_count(), 3);
         }
     }
 }
@@ -201,21 +193,18 @@ fn unavailable_for_the_first_requests_loses_nothing() {
 fn bad_request_is_not_retried() {
     let _serial = serial();
     for protocol in PROTOCOLS {
-        let rx = OtlpReceiver::builder(transport(protocol))
-            .fail_always(Fault::BadRequest)
-            .start()
-            .unwrap();
-        let sdk = builder(protocol, &rx.endpoint()).init().unwrap();
+        let fx = Setup::with_receiver(protocol, |r| r.fail_always(Fault::BadRequest))
+            .init_from(|rx| builder(protocol, &rx.endpoint()));
         let o = run(
             &format!("400/INVALID_ARGUMENT ({protocol})"),
-            sdk,
-            Some(&rx),
+            fx.sdk(),
+            Some(fx.rx()),
             |_| {},
         );
         assert_eq!(o.stats.dropped as usize, SPANS);
         assert_eq!(
             o.stats.failed_requests as usize,
-            rx.rejected_count(),
+            fx.rx().rejected_count(),
             "one attempt per request: no retries"
         );
     }
@@ -225,20 +214,18 @@ fn bad_request_is_not_retried() {
 fn a_collector_answering_after_two_seconds_loses_nothing() {
     let _serial = serial();
     for protocol in PROTOCOLS {
-        let rx = OtlpReceiver::builder(transport(protocol))
-            .delay(Duration::from_secs(2))
-            .start()
-            .unwrap();
-        let sdk = builder(protocol, &rx.endpoint())
-            .max_export_batch_size(1024)
-            .shutdown_timeout(Duration::from_secs(8))
-            .init()
-            .unwrap();
+        let fx =
+            Setup::with_receiver(protocol, |r| r.delay(Duration::from_secs(2))).init_from(|rx| {
+                builder(protocol, &rx.endpoint())
+                    .max_export_batch_size(1024)
+                    .shutdown_timeout(Duration::from_secs(8))
+            });
         let (max_end, p99_end) = produce(|_| {});
         let start = Instant::now();
-        sdk.shutdown().unwrap();
+        fx.shutdown();
         let shutdown = start.elapsed();
-        let stats = sdk.stats();
+        let stats = fx.sdk().stats();
+        let rx = fx.rx();
         println!(
             "{:<34} produced {:>5} received {:>5} dropped {:>5} | span end p99 {p99_end:>7.1?} max {max_end:>8.1?} | shutdown {shutdown:>7.1?}",
             format!("2 s answers ({protocol})"),
@@ -260,15 +247,15 @@ fn a_collector_that_accepts_and_never_answers() {
         (Protocol::Grpc, Fault::Blackhole),
         (Protocol::HttpProtobuf, Fault::Hang),
     ] {
-        let rx = OtlpReceiver::builder(transport(protocol))
-            .fail_always(fault.clone())
-            .start()
-            .unwrap();
-        let sdk = builder(protocol, &rx.endpoint())
-            .export_timeout(Duration::from_secs(1))
-            .init()
-            .unwrap();
-        let o = run(&format!("{fault:?} ({protocol})"), sdk, Some(&rx), |_| {});
+        let fx = Setup::with_receiver(protocol, |r| r.fail_always(fault.clone())).init_from(|rx| {
+            builder(protocol, &rx.endpoint()).export_timeout(Duration::from_secs(1))
+        });
+        let o = run(
+            &format!("{fault:?} ({protocol})"),
+            fx.sdk(),
+            Some(fx.rx()),
+            |_| {},
+        );
         assert_eq!(o.received, 0);
         assert_eq!(o.stats.dropped as usize, SPANS);
     }
@@ -278,15 +265,12 @@ fn a_collector_that_accepts_and_never_answers() {
 fn connections_closed_mid_request_are_retried() {
     let _serial = serial();
     for protocol in PROTOCOLS {
-        let rx = OtlpReceiver::builder(transport(protocol))
-            .fail_first(2, Fault::CloseMidRequest)
-            .start()
-            .unwrap();
-        let sdk = builder(protocol, &rx.endpoint()).init().unwrap();
+        let fx = Setup::with_receiver(protocol, |r| r.fail_first(2, Fault::CloseMidRequest))
+            .init_from(|rx| builder(protocol, &rx.endpoint()));
         let o = run(
             &format!("closed mid-request x2 ({protocol})"),
-            sdk,
-            Some(&rx),
+            fx.sdk(),
+            Some(fx.rx()),
             |_| {},
         );
         assert_eq!(o.stats.dropped, 0);
@@ -297,12 +281,11 @@ fn connections_closed_mid_request_are_retried() {
 fn a_collector_killed_mid_run_and_restarted_on_the_same_port() {
     let _serial = serial();
     for protocol in PROTOCOLS {
-        let mut first = OtlpReceiver::start(transport(protocol)).unwrap();
-        let addr = first.addr();
-        let sdk = builder(protocol, &first.endpoint()).init().unwrap();
+        let mut fx = Setup::new(protocol).init_from(|rx| builder(protocol, &rx.endpoint()));
+        let addr = fx.rx().addr();
         let second = std::sync::Mutex::new(None);
         let (max_end, p99_end) = produce(|burst| match burst {
-            3 => first.stop(),
+            3 => fx.rx_mut().stop(),
             // About 600 ms of outage, well inside the 4 s export budget.
             5 => {
                 std::thread::sleep(Duration::from_millis(300));
@@ -311,10 +294,10 @@ fn a_collector_killed_mid_run_and_restarted_on_the_same_port() {
             }
             _ => std::thread::sleep(Duration::from_millis(100)),
         });
-        sdk.shutdown().unwrap();
+        fx.shutdown();
         let second = second.into_inner().unwrap().unwrap();
-        let received = first.span_count() + second.span_count();
-        let stats = sdk.stats();
+        let received = fx.rx().span_count() + second.span_count();
+        let stats = fx.sdk().stats();
         println!(
             "{:<34} produced {:>5} received {:>5} dropped {:>5} | span end p99 {p99_end:>7.1?} max {max_end:>8.1?}",
             format!("killed + restarted ({protocol})"),

@@ -6,15 +6,14 @@ mod common;
 
 use aios_tracing::Protocol;
 use aios_tracing_tests::{AttrValue, SpansExt};
-use common::{builder_for, receiver, serial, WAIT};
+use common::Fixture;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 #[test]
 fn huge_and_numerous_attributes_are_limited_and_counted() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
+    let fx = Fixture::start(Protocol::Grpc);
+    let sdk = fx.sdk();
     let span = sdk.start_span("big");
     for i in 0..100_000 {
         span.set_attribute(format!("key.{i}"), i);
@@ -24,8 +23,7 @@ fn huge_and_numerous_attributes_are_limited_and_counted() {
         span.add_event("tick", [("i", i)]);
     }
     span.end();
-    sdk.shutdown().unwrap();
-    let spans = rx.wait_for_spans(1, WAIT);
+    let spans = fx.shutdown_and_wait(1);
     let big = spans.one("big");
     // OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT / OTEL_SPAN_EVENT_COUNT_LIMIT default to 128.
     assert_eq!(big.attributes.len(), 128);
@@ -36,12 +34,10 @@ fn huge_and_numerous_attributes_are_limited_and_counted() {
 
 #[test]
 fn long_attribute_values_are_cut_to_the_value_length_limit() {
-    let _serial = serial();
-    let rx = receiver(Protocol::HttpProtobuf);
-    let sdk = builder_for(&rx, Protocol::HttpProtobuf)
-        .environment([("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "1001")])
-        .init()
-        .unwrap();
+    let fx = Fixture::with(Protocol::HttpProtobuf, |b| {
+        b.environment([("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "1001")])
+    });
+    let sdk = fx.sdk();
     assert_eq!(sdk.config().max_attribute_value_length, 1001);
     let span = sdk
         .span("long")
@@ -49,8 +45,7 @@ fn long_attribute_values_are_cut_to_the_value_length_limit() {
         .start();
     span.add_event("e", [("payload", "y".repeat(5000))]);
     span.end();
-    sdk.shutdown().unwrap();
-    let spans = rx.wait_for_spans(1, WAIT);
+    let spans = fx.shutdown_and_wait(1);
     let long = spans.one("long");
     let blob = long.attr("blob").and_then(AttrValue::as_str).unwrap();
     assert_eq!(
@@ -68,15 +63,13 @@ fn long_attribute_values_are_cut_to_the_value_length_limit() {
 
 #[test]
 fn the_default_value_limit_keeps_a_10_mb_value_out_of_the_export() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
+    let fx = Fixture::start(Protocol::Grpc);
+    let sdk = fx.sdk();
     sdk.span("ten-mb")
         .attribute("blob", "z".repeat(10 * 1024 * 1024))
         .start()
         .end();
-    sdk.shutdown().unwrap();
-    let spans = rx.wait_for_spans(1, WAIT);
+    let spans = fx.shutdown_and_wait(1);
     assert_eq!(
         spans
             .one("ten-mb")
@@ -89,9 +82,8 @@ fn the_default_value_limit_keeps_a_10_mb_value_out_of_the_export() {
 
 #[test]
 fn oversized_inbound_headers_are_rejected_quickly() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
+    let fx = Fixture::start(Protocol::Grpc);
+    let sdk = fx.sdk();
     let megabyte = format!("00-{}-00f067aa0ba902b7-01", "a".repeat(1024 * 1024));
     let baggage: String = (0..10_000)
         .map(|i| format!("k{i}=v{i}"))
@@ -117,5 +109,5 @@ fn oversized_inbound_headers_are_rejected_quickly() {
         "W3C baggage limits apply: {} entries kept",
         baggage.len()
     );
-    sdk.shutdown().unwrap();
+    fx.shutdown();
 }

@@ -4,7 +4,7 @@ mod common;
 
 use aios_tracing::{span, trace, FutureExt, Protocol, Span, CANCELLED_ATTRIBUTE};
 use aios_tracing_tests::{AttrValue, SpansExt, StatusCode};
-use common::{builder_for, receiver, serial, WAIT};
+use common::{current_thread_runtime, multi_thread_runtime, Fixture};
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -70,16 +70,13 @@ async fn forever() {
 
 #[test]
 fn sync_fns_record_names_kinds_attributes_and_errors() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
+    let fx = Fixture::start(Protocol::Grpc);
     assert_eq!(fetch_user(5).unwrap(), "user-5");
     assert!(fetch_user(0).is_err());
     assert_eq!(plain(), 7);
     assert!(quiet_failure().is_err());
-    sdk.shutdown().unwrap();
 
-    let spans = rx.wait_for_spans(4, WAIT);
+    let spans = fx.shutdown_and_wait(4);
     let fetches = spans.by_name("fetch_user");
     assert_eq!(fetches.len(), 2);
     let ok = fetches
@@ -130,17 +127,14 @@ fn sync_fns_record_names_kinds_attributes_and_errors() {
 
 #[test]
 fn span_macro_runs_the_closure_inside_the_span() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
+    let fx = Fixture::start(Protocol::Grpc);
     let user = span!("checkout", kind = server, "cart.items" = 3, |span| {
         let user = fetch_user(9).unwrap();
         span.set_attributes([("user.id", user.clone())]);
         user
     });
     assert_eq!(user, "user-9");
-    sdk.shutdown().unwrap();
-    let spans = rx.wait_for_spans(2, WAIT);
+    let spans = fx.shutdown_and_wait(2);
     let checkout = spans.one("checkout");
     assert_eq!(checkout.kind_name(), "server");
     assert_eq!(checkout.attr("cart.items"), Some(&AttrValue::Int(3)));
@@ -156,9 +150,7 @@ fn span_macro_runs_the_closure_inside_the_span() {
 
 #[test]
 fn panics_are_recorded_and_continue_with_the_same_payload() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
+    let fx = Fixture::start(Protocol::Grpc);
     let payload = std::panic::catch_unwind(explode).unwrap_err();
     // rustc folds literal arguments into the format string, so the payload
     // may be a `&'static str` or a `String`; either way it is the original.
@@ -167,18 +159,14 @@ fn panics_are_recorded_and_continue_with_the_same_payload() {
         .map(String::as_str)
         .or_else(|| payload.downcast_ref::<&str>().copied());
     assert_eq!(message, Some("kaboom 42"));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = current_thread_runtime();
     let joined = runtime.block_on(async { tokio::spawn(explode_async()).await });
     let payload = joined.unwrap_err().into_panic();
     assert_eq!(
         payload.downcast_ref::<&str>().copied(),
         Some("async kaboom")
     );
-    sdk.shutdown().unwrap();
-    let spans = rx.wait_for_spans(2, WAIT);
+    let spans = fx.shutdown_and_wait(2);
     for (name, message) in [("explode", "kaboom 42"), ("explode_async", "async kaboom")] {
         let span = spans.one(name);
         assert_eq!(span.status.code, StatusCode::Error, "{name}");
@@ -194,17 +182,8 @@ fn panics_are_recorded_and_continue_with_the_same_payload() {
 
 #[test]
 fn concurrent_tasks_on_a_multi_thread_runtime_keep_their_own_parents() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc)
-        .max_queue_size(100_000)
-        .init()
-        .unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .unwrap();
+    let fx = Fixture::with(Protocol::Grpc, |b| b.max_queue_size(100_000));
+    let runtime = multi_thread_runtime(4);
     const TASKS: u64 = 128;
     runtime.block_on(async {
         let handles: Vec<_> = (0..TASKS).map(|task| tokio::spawn(handle(task))).collect();
@@ -222,8 +201,7 @@ fn concurrent_tasks_on_a_multi_thread_runtime_keep_their_own_parents() {
         parent.end();
     });
     drop(runtime);
-    sdk.shutdown().unwrap();
-    let spans = rx.wait_for_spans((TASKS * 3 + 2) as usize, WAIT);
+    let spans = fx.shutdown_and_wait((TASKS * 3 + 2) as usize);
     let handles = spans.by_name("handle");
     assert_eq!(handles.len(), TASKS as usize);
     let traces: HashSet<_> = handles.iter().map(|s| s.trace_id.clone()).collect();
@@ -259,18 +237,12 @@ fn concurrent_tasks_on_a_multi_thread_runtime_keep_their_own_parents() {
 
 #[test]
 fn a_future_dropped_before_completion_ends_its_span_marked_cancelled() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let fx = Fixture::start(Protocol::Grpc);
+    let runtime = current_thread_runtime();
     runtime.block_on(async {
         let _ = tokio::time::timeout(Duration::from_millis(20), forever()).await;
     });
-    sdk.shutdown().unwrap();
-    let spans = rx.wait_for_spans(1, WAIT);
+    let spans = fx.shutdown_and_wait(1);
     let forever = spans.one("forever");
     assert_eq!(
         forever.attr(CANCELLED_ATTRIBUTE),
@@ -281,12 +253,7 @@ fn a_future_dropped_before_completion_ends_its_span_marked_cancelled() {
 
 #[test]
 fn unsampled_calls_evaluate_and_record_nothing() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc)
-        .sampling_ratio(0.0)
-        .init()
-        .unwrap();
+    let fx = Fixture::with(Protocol::Grpc, |b| b.sampling_ratio(0.0));
     let evaluated = std::cell::Cell::new(0);
     let expensive = || {
         evaluated.set(evaluated.get() + 1);
@@ -303,8 +270,8 @@ fn unsampled_calls_evaluate_and_record_nothing() {
         "attribute expressions of an unsampled span are not evaluated"
     );
     assert!(fetch_user(0).is_err());
-    sdk.shutdown().unwrap();
-    assert_eq!(sdk.stats().ended, 0);
+    fx.shutdown();
+    assert_eq!(fx.sdk().stats().ended, 0);
     std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(rx.span_count(), 0);
+    assert_eq!(fx.rx().span_count(), 0);
 }

@@ -7,7 +7,7 @@ mod common;
 use aios_tracing::bridge::{self, Instrumentations};
 use aios_tracing::Protocol;
 use aios_tracing_tests::SpansExt;
-use common::{builder_for, receiver, serial, WAIT};
+use common::{serial, Fixture, WAIT};
 use std::time::Duration;
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -20,17 +20,16 @@ fn exporting_produces_no_spans_of_its_own() {
     ));
     tracing::subscriber::set_global_default(subscriber).unwrap();
     for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
-        let rx = receiver(protocol);
-        let sdk = builder_for(&rx, protocol).init().unwrap();
+        let fx = Fixture::start(protocol);
         for _ in 0..3 {
-            sdk.start_span("application").end();
-            sdk.force_flush().unwrap();
+            fx.sdk().start_span("application").end();
+            fx.sdk().force_flush().unwrap();
         }
         // A library span in the application's own code is bridged, as a control.
         tracing::info_span!("library").in_scope(|| {});
-        sdk.shutdown().unwrap();
+        fx.shutdown();
         std::thread::sleep(Duration::from_millis(100));
-        let spans = rx.wait_for_spans(4, WAIT);
+        let spans = fx.rx().wait_for_spans(4, WAIT);
         assert_eq!(spans.len(), 4, "{protocol}: {:?}", spans.names());
         assert_eq!(spans.by_name("application").len(), 3);
         assert_eq!(spans.by_name("library").len(), 1);

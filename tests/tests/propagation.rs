@@ -3,9 +3,9 @@
 
 mod common;
 
-use aios_tracing::{extract_context, inject_headers, Protocol, Span, TraceContextExt, TracingSdk};
+use aios_tracing::{extract_context, inject_headers, Protocol, Span, TraceContextExt};
 use aios_tracing_tests::SpansExt;
-use common::{builder_for, receiver, serial, WAIT};
+use common::Fixture;
 use std::collections::HashMap;
 
 // The examples of the W3C Trace Context and B3 specifications.
@@ -21,19 +21,19 @@ fn headers(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         .collect()
 }
 
-fn sdk(b3: Option<&str>) -> (TracingSdk, aios_tracing_tests::OtlpReceiver) {
-    let rx = receiver(Protocol::Grpc);
-    let mut builder = builder_for(&rx, Protocol::Grpc);
-    if let Some(propagators) = b3 {
-        builder = builder.environment([("OTEL_PROPAGATORS", propagators)]);
-    }
-    (builder.init().unwrap(), rx)
+/// A fixture whose SDK has the default propagators, or `OTEL_PROPAGATORS`
+/// set to `b3`.
+fn sdk(b3: Option<&str>) -> Fixture {
+    Fixture::with(Protocol::Grpc, |builder| match b3 {
+        Some(propagators) => builder.environment([("OTEL_PROPAGATORS", propagators)]),
+        None => builder,
+    })
 }
 
 #[test]
 fn w3c_inbound_traceparent_tracestate_and_baggage_continue_the_trace() {
-    let _serial = serial();
-    let (sdk, rx) = sdk(None);
+    let fx = sdk(None);
+    let sdk = fx.sdk();
     let inbound = headers(&[
         (
             "traceparent",
@@ -70,9 +70,8 @@ fn w3c_inbound_traceparent_tracestate_and_baggage_continue_the_trace() {
     );
     assert!(outbound["baggage"].contains("userId=alice"));
     drop(span);
-    sdk.shutdown().unwrap();
 
-    let spans = rx.wait_for_spans(1, WAIT);
+    let spans = fx.shutdown_and_wait(1);
     let handled = spans.one("handle");
     assert_eq!(handled.trace_id, W3C_TRACE_ID);
     assert_eq!(handled.parent_span_id.as_deref(), Some(W3C_PARENT_ID));
@@ -85,9 +84,8 @@ fn w3c_inbound_traceparent_tracestate_and_baggage_continue_the_trace() {
 
 #[test]
 fn http_header_maps_carry_context_too() {
-    let _serial = serial();
-    let (sdk, _rx) = sdk(None);
-    let root = sdk.span("client").entered();
+    let fx = sdk(None);
+    let root = fx.sdk().span("client").entered();
     let outbound = inject_headers(http::HeaderMap::new());
     let value = outbound
         .get("traceparent")
@@ -110,13 +108,13 @@ fn http_header_maps_carry_context_too() {
     );
     assert!(cx.span().span_context().is_remote());
     drop(root);
-    sdk.shutdown().unwrap();
+    fx.shutdown();
 }
 
 #[test]
 fn malformed_inbound_headers_yield_a_fresh_root_and_never_panic() {
-    let _serial = serial();
-    let (sdk, rx) = sdk(None);
+    let fx = sdk(None);
+    let sdk = fx.sdk();
     let bad = [
         "garbage",
         "",
@@ -135,8 +133,7 @@ fn malformed_inbound_headers_yield_a_fresh_root_and_never_panic() {
         assert!(span.span_context().is_valid());
         span.end();
     }
-    sdk.shutdown().unwrap();
-    let spans = rx.wait_for_spans(bad.len(), WAIT);
+    let spans = fx.shutdown_and_wait(bad.len());
     assert_eq!(spans.len(), bad.len());
     assert!(spans
         .iter()
@@ -145,12 +142,8 @@ fn malformed_inbound_headers_yield_a_fresh_root_and_never_panic() {
 
 #[test]
 fn b3_single_header_in_and_out() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc)
-        .use_b3_propagation(true)
-        .init()
-        .unwrap();
+    let fx = Fixture::with(Protocol::Grpc, |b| b.use_b3_propagation(true));
+    let sdk = fx.sdk();
     let cx = sdk.extract_context(&headers(&[(
         "b3",
         &format!("{B3_TRACE_ID}-{B3_SPAN_ID}-1"),
@@ -166,8 +159,7 @@ fn b3_single_header_in_and_out() {
         "B3 replaces W3C trace context"
     );
     drop(span);
-    sdk.shutdown().unwrap();
-    let spans = rx.wait_for_spans(1, WAIT);
+    let spans = fx.shutdown_and_wait(1);
     let child = spans.one("b3-child");
     assert_eq!(child.trace_id, B3_TRACE_ID);
     assert_eq!(child.parent_span_id.as_deref(), Some(B3_SPAN_ID));
@@ -175,8 +167,8 @@ fn b3_single_header_in_and_out() {
 
 #[test]
 fn b3_multi_header_in_and_out() {
-    let _serial = serial();
-    let (sdk, rx) = sdk(Some("b3multi"));
+    let fx = sdk(Some("b3multi"));
+    let sdk = fx.sdk();
     let cx = sdk.extract_context(&headers(&[
         ("X-B3-TraceId", B3_TRACE_ID),
         ("X-B3-SpanId", B3_SPAN_ID),
@@ -191,8 +183,7 @@ fn b3_multi_header_in_and_out() {
     );
     assert_eq!(outbound["x-b3-sampled"], "1");
     drop(span);
-    sdk.shutdown().unwrap();
-    let spans = rx.wait_for_spans(1, WAIT);
+    let spans = fx.shutdown_and_wait(1);
     assert_eq!(
         spans.one("b3multi-child").parent_span_id.as_deref(),
         Some(B3_SPAN_ID)
@@ -201,8 +192,8 @@ fn b3_multi_header_in_and_out() {
 
 #[test]
 fn b3_unsampled_and_malformed_inputs() {
-    let _serial = serial();
-    let (sdk, _rx) = sdk(Some("b3"));
+    let fx = sdk(Some("b3"));
+    let sdk = fx.sdk();
     let unsampled = sdk.extract_context(&headers(&[(
         "b3",
         &format!("{B3_TRACE_ID}-{B3_SPAN_ID}-0"),
@@ -219,5 +210,5 @@ fn b3_unsampled_and_malformed_inputs() {
         let cx = sdk.extract_context(&headers(&[("b3", bad)]));
         assert!(!cx.span().span_context().is_valid(), "accepted {bad:?}");
     }
-    sdk.shutdown().unwrap();
+    fx.shutdown();
 }

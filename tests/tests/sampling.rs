@@ -4,7 +4,7 @@ mod common;
 
 use aios_tracing::{extract_context, Protocol, Span};
 use aios_tracing_tests::SpansExt;
-use common::{builder_for, receiver, serial, WAIT};
+use common::{Fixture, WAIT};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -20,48 +20,35 @@ fn remote(traceparent: &str) -> aios_tracing::Context {
 
 #[test]
 fn ratio_one_samples_every_root_and_ratio_zero_none() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc)
-        .sampling_ratio(0.0)
-        .init()
-        .unwrap();
+    let fx = Fixture::with(Protocol::Grpc, |b| b.sampling_ratio(0.0));
     for _ in 0..50 {
-        let span = sdk.start_span("unsampled");
+        let span = fx.sdk().start_span("unsampled");
         assert!(!span.is_recording());
         span.end();
     }
-    sdk.shutdown().unwrap();
-    assert_eq!(sdk.stats().ended, 0);
+    fx.shutdown();
+    assert_eq!(fx.sdk().stats().ended, 0);
 
-    let sdk = builder_for(&rx, Protocol::Grpc)
-        .sampling_ratio(1.0)
-        .init()
-        .unwrap();
+    // A second SDK on the same receiver.
+    let sdk = fx.builder().sampling_ratio(1.0).init().unwrap();
     for _ in 0..50 {
         sdk.start_span("sampled").end();
     }
     sdk.shutdown().unwrap();
-    let spans = rx.wait_for_spans(50, WAIT);
+    let spans = fx.rx().wait_for_spans(50, WAIT);
     assert_eq!(spans.len(), 50);
     assert!(spans.iter().all(|s| s.name == "sampled"));
 }
 
 #[test]
 fn a_sampled_remote_parent_is_followed_even_at_ratio_zero() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc)
-        .sampling_ratio(0.0)
-        .init()
-        .unwrap();
+    let fx = Fixture::with(Protocol::Grpc, |b| b.sampling_ratio(0.0));
     let span = Span::builder("continued")
         .parent(&remote(SAMPLED_PARENT))
         .start();
     assert!(span.is_recording());
     span.end();
-    sdk.shutdown().unwrap();
-    let spans = rx.wait_for_spans(1, WAIT);
+    let spans = fx.shutdown_and_wait(1);
     let span = spans.one("continued");
     assert_eq!(span.trace_id, "0af7651916cd43dd8448eb211c80319c");
     assert_eq!(span.parent_span_id.as_deref(), Some("b7ad6b7169203331"));
@@ -69,12 +56,7 @@ fn a_sampled_remote_parent_is_followed_even_at_ratio_zero() {
 
 #[test]
 fn an_unsampled_remote_parent_is_followed_even_at_ratio_one() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc)
-        .sampling_ratio(1.0)
-        .init()
-        .unwrap();
+    let fx = Fixture::with(Protocol::Grpc, |b| b.sampling_ratio(1.0));
     let span = Span::builder("dropped")
         .parent(&remote(UNSAMPLED_PARENT))
         .start();
@@ -88,20 +70,15 @@ fn an_unsampled_remote_parent_is_followed_even_at_ratio_one() {
     );
     child.end();
     span.end();
-    sdk.start_span("control").end();
-    sdk.shutdown().unwrap();
+    fx.sdk().start_span("control").end();
+    fx.shutdown();
     std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(rx.spans().names(), ["control"]);
+    assert_eq!(fx.rx().spans().names(), ["control"]);
 }
 
 #[test]
 fn a_fractional_ratio_samples_whole_traces_at_that_rate() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc)
-        .sampling_ratio(0.5)
-        .init()
-        .unwrap();
+    let fx = Fixture::with(Protocol::Grpc, |b| b.sampling_ratio(0.5));
     const ROOTS: usize = 600;
     let mut recorded = 0;
     for _ in 0..ROOTS {
@@ -119,8 +96,7 @@ fn a_fractional_ratio_samples_whole_traces_at_that_rate() {
         recorded += usize::from(root.is_recording());
         child.end();
     }
-    sdk.shutdown().unwrap();
-    let spans = rx.wait_for_spans(recorded * 2, WAIT);
+    let spans = fx.shutdown_and_wait(recorded * 2);
     assert_eq!(
         spans.len(),
         recorded * 2,

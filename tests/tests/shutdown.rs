@@ -3,19 +3,22 @@
 
 mod common;
 
-use aios_tracing::{Protocol, ShutdownError, TracingSdk};
-use aios_tracing_tests::{Fault, OtlpReceiver, Transport};
-use common::{builder_for, dead_endpoint, receiver, serial, WAIT};
+use aios_tracing::{Protocol, ShutdownError, TracingSdk, TracingSdkBuilder};
+use aios_tracing_tests::Fault;
+use common::{dead_endpoint, serial, Fixture, Setup, WAIT};
 use std::time::{Duration, Instant};
 
-fn sdk_to(endpoint: &str, protocol: Protocol, timeout: Duration) -> TracingSdk {
+/// An SDK with default export settings but for `timeout`.
+fn builder_to(endpoint: &str, protocol: Protocol, timeout: Duration) -> TracingSdkBuilder {
     TracingSdk::builder("no-collector")
         .environment(std::iter::empty::<(String, String)>())
         .otlp_protocol(protocol)
         .otlp_endpoint(endpoint)
         .shutdown_timeout(timeout)
-        .init()
-        .unwrap()
+}
+
+fn sdk_to(endpoint: &str, protocol: Protocol, timeout: Duration) -> TracingSdk {
+    builder_to(endpoint, protocol, timeout).init().unwrap()
 }
 
 #[test]
@@ -43,12 +46,9 @@ fn shutdown_with_no_collector_returns_within_its_bound() {
 
 #[test]
 fn shutdown_against_a_collector_that_never_answers_is_bounded() {
-    let _serial = serial();
-    let rx = OtlpReceiver::builder(Transport::Grpc)
-        .fail_always(Fault::Blackhole)
-        .start()
-        .unwrap();
-    let sdk = sdk_to(&rx.endpoint(), Protocol::Grpc, Duration::from_secs(1));
+    let fx = Setup::with_receiver(Protocol::Grpc, |r| r.fail_always(Fault::Blackhole))
+        .init_from(|rx| builder_to(&rx.endpoint(), Protocol::Grpc, Duration::from_secs(1)));
+    let sdk = fx.sdk();
     sdk.start_span("stuck").end();
     let start = Instant::now();
     let _ = sdk.shutdown();
@@ -62,21 +62,18 @@ fn shutdown_against_a_collector_that_never_answers_is_bounded() {
 
 #[test]
 fn a_full_queue_drops_and_counts_without_blocking() {
-    let _serial = serial();
-    let rx = OtlpReceiver::builder(Transport::Http)
-        .fail_always(Fault::Hang)
-        .start()
-        .unwrap();
-    let sdk = TracingSdk::builder("overloaded")
-        .environment(std::iter::empty::<(String, String)>())
-        .otlp_protocol(Protocol::HttpProtobuf)
-        .otlp_endpoint(rx.endpoint())
-        .max_queue_size(10)
-        .max_export_batch_size(512)
-        .scheduled_delay(Duration::from_secs(60))
-        .shutdown_timeout(Duration::from_millis(500))
-        .init()
-        .unwrap();
+    let fx = Setup::with_receiver(Protocol::HttpProtobuf, |r| r.fail_always(Fault::Hang))
+        .init_from(|rx| {
+            TracingSdk::builder("overloaded")
+                .environment(std::iter::empty::<(String, String)>())
+                .otlp_protocol(Protocol::HttpProtobuf)
+                .otlp_endpoint(rx.endpoint())
+                .max_queue_size(10)
+                .max_export_batch_size(512)
+                .scheduled_delay(Duration::from_secs(60))
+                .shutdown_timeout(Duration::from_millis(500))
+        });
+    let sdk = fx.sdk();
     let mut slowest = Duration::ZERO;
     for _ in 0..100 {
         let span = sdk.start_span("burst");
@@ -96,102 +93,90 @@ fn a_full_queue_drops_and_counts_without_blocking() {
     let stats = sdk.stats();
     assert_eq!(stats.exported, 0);
     assert_eq!(stats.dropped, 100, "{stats:?}");
-    assert_eq!(rx.span_count(), 0);
+    assert_eq!(fx.rx().span_count(), 0);
 }
 
 #[test]
 fn shutdown_twice_and_flush_after_shutdown_are_errors_not_panics() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
+    let fx = Fixture::start(Protocol::Grpc);
+    let sdk = fx.sdk();
     sdk.start_span("once").end();
-    sdk.shutdown().unwrap();
+    fx.shutdown();
     assert_eq!(sdk.shutdown(), Err(ShutdownError::AlreadyShutdown));
     assert_eq!(sdk.force_flush(), Err(ShutdownError::AlreadyShutdown));
     // Spans after shutdown are no-ops.
     let late = aios_tracing::Span::builder("late").start();
     assert!(!late.is_recording());
-    assert_eq!(rx.wait_for_spans(1, WAIT).len(), 1);
+    assert_eq!(fx.rx().wait_for_spans(1, WAIT).len(), 1);
 }
 
 #[test]
 fn init_export_and_shutdown_in_a_plain_thread() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
+    let fx = Fixture::start(Protocol::Grpc);
     std::thread::spawn(|| aios_tracing::Span::builder("from-thread").start().end())
         .join()
         .unwrap();
-    sdk.shutdown().unwrap();
-    assert_eq!(rx.span_count(), 1);
+    fx.shutdown();
+    assert_eq!(fx.rx().span_count(), 1);
 }
 
 #[tokio::test(flavor = "current_thread")]
-#[allow(clippy::await_holding_lock)] // the guard only serializes tests; nothing else takes it
 async fn init_export_and_shutdown_under_tokio_current_thread() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().unwrap();
+    let fx = Fixture::start(Protocol::Grpc);
     tokio::spawn(async { aios_tracing::Span::builder("task").start().end() })
         .await
         .unwrap();
     let start = Instant::now();
-    sdk.shutdown().unwrap();
+    fx.shutdown();
     assert!(start.elapsed() < Duration::from_secs(2));
-    assert_eq!(rx.span_count(), 1);
+    assert_eq!(fx.rx().span_count(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[allow(clippy::await_holding_lock)] // the guard only serializes tests; nothing else takes it
 async fn init_export_and_shutdown_under_tokio_multi_thread_from_a_task() {
-    let _serial = serial();
-    let rx = receiver(Protocol::HttpProtobuf);
-    let sdk = builder_for(&rx, Protocol::HttpProtobuf).init().unwrap();
+    let mut fx = Fixture::start(Protocol::HttpProtobuf);
+    let sdk = fx.take_sdk();
     let handle = tokio::spawn(async move {
         aios_tracing::Span::builder("in-task").start().end();
         sdk.shutdown().map(|()| sdk.stats())
     });
     let stats = handle.await.unwrap().unwrap();
     assert_eq!(stats.exported, 1);
-    assert_eq!(rx.span_count(), 1);
+    assert_eq!(fx.rx().span_count(), 1);
 }
 
 #[test]
 fn disabled_sdk_records_and_exports_nothing() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = TracingSdk::builder("off")
-        .environment([
+    let fx = Setup::new(Protocol::Grpc).init_from(|rx| {
+        TracingSdk::builder("off").environment([
             ("OTEL_SDK_DISABLED", "true"),
             ("OTLP_ENDPOINT", rx.endpoint().as_str()),
         ])
-        .init()
-        .unwrap();
+    });
+    let sdk = fx.sdk();
     assert!(!sdk.is_enabled());
     let span = sdk.span("noop").entered();
     assert!(!span.is_recording());
     drop(span);
     assert!(!aios_tracing::Span::builder("noop2").start().is_recording());
-    sdk.shutdown().unwrap();
+    fx.shutdown();
     std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(rx.span_count(), 0);
+    assert_eq!(fx.rx().span_count(), 0);
     assert_eq!(sdk.stats().ended, 0);
 }
 
 #[test]
 fn shutdown_from_a_drop_during_a_panic_delivers_the_panicking_span() {
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
+    let mut fx = Fixture::with(Protocol::Grpc, |b| {
+        b.scheduled_delay(Duration::from_secs(60))
+    });
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let sdk = builder_for(&rx, Protocol::Grpc)
-            .scheduled_delay(Duration::from_secs(60))
-            .init()
-            .unwrap();
+        let sdk = fx.take_sdk();
         let _span = sdk.span("panicking").entered();
         panic!("boom");
     }));
     assert!(result.is_err());
-    let spans = rx.spans();
+    let spans = fx.rx().spans();
     let span = aios_tracing_tests::SpansExt::one(spans.as_slice(), "panicking");
     assert_eq!(span.status.code, aios_tracing_tests::StatusCode::Error);
     assert!(span.event("exception").is_some());
@@ -233,27 +218,23 @@ fn concurrent_shutdowns_from_two_threads_are_bounded() {
 
 #[test]
 fn a_burst_of_100k_spans_loses_none_with_default_settings() {
-    let _serial = serial();
-    let rx = OtlpReceiver::builder(Transport::Grpc)
-        .count_only()
-        .start()
-        .unwrap();
-    let sdk = TracingSdk::builder("burst")
-        .environment(std::iter::empty::<(String, String)>())
-        .otlp_endpoint(rx.endpoint())
-        .shutdown_timeout(Duration::from_secs(30))
-        .init()
-        .unwrap();
+    let fx = Setup::with_receiver(Protocol::Grpc, |r| r.count_only()).init_from(|rx| {
+        TracingSdk::builder("burst")
+            .environment(std::iter::empty::<(String, String)>())
+            .otlp_endpoint(rx.endpoint())
+            .shutdown_timeout(Duration::from_secs(30))
+    });
+    let sdk = fx.sdk();
     for _ in 0..100_000 {
         sdk.span("burst")
             .attribute("http.route", "/orders/{id}")
             .start()
             .end();
     }
-    sdk.shutdown().unwrap();
+    fx.shutdown();
     let stats = sdk.stats();
     assert_eq!(stats.dropped, 0, "{stats:?}");
-    assert_eq!(rx.span_count(), 100_000);
+    assert_eq!(fx.rx().span_count(), 100_000);
 }
 
 /// SDKs replaced while other threads keep ending spans: nothing panics,

@@ -7,8 +7,7 @@
 mod common;
 
 use aios_tracing::{Protocol, TracingSdk};
-use aios_tracing_tests::{OtlpReceiver, Transport};
-use common::{serial, WAIT};
+use common::{receiver, serial, WAIT};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -185,13 +184,8 @@ fn export_one(
 
 fn case(protocol: Protocol) {
     let _serial = serial();
-    let transport = if protocol == Protocol::Grpc {
-        Transport::Grpc
-    } else {
-        Transport::Http
-    };
     let pki = Pki::new();
-    let rx = OtlpReceiver::start(transport).unwrap();
+    let rx = receiver(protocol);
     let front = TlsFront::start(pki.acceptor(false), rx.addr());
 
     let trusted = export_one(
@@ -211,7 +205,7 @@ fn case(protocol: Protocol) {
     assert!(untrusted.failed_requests >= 1);
     assert_eq!(rx.span_count(), 1);
 
-    let mtls_rx = OtlpReceiver::start(transport).unwrap();
+    let mtls_rx = receiver(protocol);
     let mtls = TlsFront::start(pki.acceptor(true), mtls_rx.addr());
     let with_identity = export_one(
         protocol,

@@ -4,6 +4,8 @@ mod grpc;
 mod http;
 mod server;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::io;

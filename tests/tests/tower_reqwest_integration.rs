@@ -1,5 +1,6 @@
-//! The HTTP integrations end to end on 127.0.0.1: a reqwest client through
-//! `TracingMiddleware` calls an axum server behind `TraceLayer`; client,
+//! The tower and reqwest integrations end to end on 127.0.0.1: a reqwest
+//! client through `TracingMiddleware` calls an axum server behind the tower
+//! `TraceLayer`; client,
 //! server, handler and a task spawned by the handler form one trace, with
 //! W3C and with B3 propagation.
 
@@ -7,13 +8,16 @@ mod common;
 
 use aios_tracing::integrations::reqwest::TracingMiddleware;
 use aios_tracing::integrations::tower::TraceLayer;
-use aios_tracing::{trace, Protocol, Span, TracingSdk};
-use aios_tracing_tests::{AttrValue, OtlpReceiver, ReceivedSpan, SpansExt, StatusCode};
+use aios_tracing::{trace, Protocol, Span};
+use aios_tracing_tests::{AttrValue, ReceivedSpan, SpansExt, StatusCode};
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode as HttpStatus};
 use axum::routing::get;
 use axum::Router;
-use common::{bridge_library_spans, builder_for, receiver, serial, WAIT};
+use common::{
+    bridge_library_spans, current_thread_runtime, dead_endpoint, multi_thread_runtime, serial,
+    str_attr, Fixture,
+};
 use reqwest_middleware::ClientBuilder;
 use std::net::SocketAddr;
 
@@ -56,16 +60,8 @@ fn app() -> Router {
 fn round_trip(b3: bool, path: &str, expected_spans: usize) -> (u16, SocketAddr, Vec<ReceivedSpan>) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     bridge_library_spans();
-    let rx: OtlpReceiver = receiver(Protocol::Grpc);
-    let sdk: TracingSdk = builder_for(&rx, Protocol::Grpc)
-        .use_b3_propagation(b3)
-        .init()
-        .expect("init");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let fx = Fixture::with(Protocol::Grpc, |b| b.use_b3_propagation(b3));
+    let runtime = multi_thread_runtime(2);
     let (status, addr) = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -96,12 +92,7 @@ fn round_trip(b3: bool, path: &str, expected_spans: usize) -> (u16, SocketAddr, 
         (status, addr)
     });
     drop(runtime);
-    sdk.shutdown().expect("shutdown");
-    (status, addr, rx.wait_for_spans(expected_spans, WAIT))
-}
-
-fn str_attr<'a>(span: &'a ReceivedSpan, key: &str) -> Option<&'a str> {
-    span.attr(key).and_then(AttrValue::as_str)
+    (status, addr, fx.shutdown_and_wait(expected_spans))
 }
 
 fn one_trace(b3: bool) {
@@ -215,21 +206,16 @@ fn server_error_marks_both_spans() {
 fn transport_error_marks_the_client_span() {
     let _serial = serial();
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().expect("init");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let dead = common::dead_endpoint();
+    let fx = Fixture::start(Protocol::Grpc);
+    let runtime = current_thread_runtime();
+    let dead = dead_endpoint();
     runtime.block_on(async {
         let client = ClientBuilder::new(reqwest::Client::new())
             .with(TracingMiddleware::new())
             .build();
         assert!(client.get(format!("{dead}/x")).send().await.is_err());
     });
-    sdk.shutdown().expect("shutdown");
-    let spans = rx.wait_for_spans(1, WAIT);
+    let spans = fx.shutdown_and_wait(1);
     let client = spans.one("GET");
     assert_eq!(client.status.code, StatusCode::Error);
     assert!(client.attr("http.response.status_code").is_none());
@@ -239,13 +225,8 @@ fn transport_error_marks_the_client_span() {
 #[test]
 fn dropped_request_future_still_ends_the_server_span() {
     use aios_tracing::integrations::tower::Service as _;
-    let _serial = serial();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc).init().expect("init");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let fx = Fixture::start(Protocol::Grpc);
+    let runtime = current_thread_runtime();
     runtime.block_on(async {
         let mut app = Router::new()
             .route("/slow", get(std::future::pending::<&'static str>))
@@ -257,8 +238,7 @@ fn dropped_request_future_still_ends_the_server_span() {
         let timed_out = tokio::time::timeout(std::time::Duration::from_millis(50), pending).await;
         assert!(timed_out.is_err(), "the handler never answers");
     });
-    sdk.shutdown().expect("shutdown");
-    let spans = rx.wait_for_spans(1, WAIT);
+    let spans = fx.shutdown_and_wait(1);
     let server = spans.one("GET /slow");
     assert_eq!(server.kind_name(), "server");
     assert!(server.attr("http.response.status_code").is_none());

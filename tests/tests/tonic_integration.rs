@@ -15,7 +15,7 @@ use aios_tracing_tests::opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use aios_tracing_tests::{AttrValue, ReceivedSpan, SpansExt, StatusCode};
-use common::{bridge_library_spans, builder_for, receiver, serial, WAIT};
+use common::{bridge_library_spans, multi_thread_runtime, serial, Fixture};
 use tonic::{Code, Request, Response, Status};
 
 const SERVICE: &str = "opentelemetry.proto.collector.trace.v1.TraceService";
@@ -64,16 +64,8 @@ fn handle(
 /// code and the exported spans.
 fn call(b3: bool, fail: Option<&str>) -> (Code, Vec<ReceivedSpan>) {
     bridge_library_spans();
-    let rx = receiver(Protocol::Grpc);
-    let sdk = builder_for(&rx, Protocol::Grpc)
-        .use_b3_propagation(b3)
-        .init()
-        .expect("init");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let fx = Fixture::with(Protocol::Grpc, |b| b.use_b3_propagation(b3));
+    let runtime = multi_thread_runtime(2);
     let code = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -113,8 +105,7 @@ fn call(b3: bool, fail: Option<&str>) -> (Code, Vec<ReceivedSpan>) {
         code
     });
     drop(runtime);
-    sdk.shutdown().expect("shutdown");
-    (code, rx.wait_for_spans(4, WAIT))
+    (code, fx.shutdown_and_wait(4))
 }
 
 /// Client, server and handler spans (plus the library's span under the

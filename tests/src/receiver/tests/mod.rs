@@ -1,77 +1,26 @@
-//! Tests of the test receiver itself (and of the Rotel relay helper).
+//! The receiver's own tests (and the Rotel relay helper's): hand-built
+//! requests sent by small clients, checked against what it recorded and
+//! answered.
 
-mod support;
+mod client;
+mod sample;
 
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use aios_tracing_tests::opentelemetry_proto::tonic::collector::trace::v1::{
+use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
-use aios_tracing_tests::{
-    AttrValue, Fault, OtlpReceiver, ReceivedSpan, Rotel, SpansExt, StatusCode, Transport,
-};
 use prost::Message;
-use support::*;
 use tonic_types::StatusExt;
 
+use super::http::TRACES_PATH;
+use super::{OtlpReceiver, Transport};
+use crate::{AttrValue, Fault, Rotel, SpansExt, StatusCode};
+use client::{grpc_client, gzip, http_post, http_send, http_send_with};
+use sample::{assert_sample_spans, sample_request, SPEC_JSON};
+
 const WAIT: Duration = Duration::from_secs(5);
-
-fn assert_sample_spans(spans: &[ReceivedSpan], transport: Transport) {
-    assert_eq!(spans.len(), 2, "spans: {:?}", spans.names());
-    let root = spans.one("root");
-    assert_eq!(root.trace_id, TRACE_ID_HEX);
-    assert_eq!(root.span_id, ROOT_ID_HEX);
-    assert_eq!(root.parent_span_id, None);
-    assert!(root.is_root());
-    assert_eq!(root.kind_name(), "server");
-    assert_eq!((root.start_unix_nanos, root.end_unix_nanos), (1_000, 5_000));
-    assert_eq!(root.duration(), Duration::from_nanos(4_000));
-    assert_eq!(root.flags, 0x101);
-    assert_eq!(root.attr("s"), Some(&AttrValue::from("text")));
-    assert_eq!(root.attr("i").and_then(AttrValue::as_i64), Some(-42));
-    assert_eq!(root.attr("d").and_then(AttrValue::as_f64), Some(1.5));
-    assert_eq!(root.attr("b").and_then(AttrValue::as_bool), Some(true));
-    assert_eq!(
-        root.attr("arr"),
-        Some(&AttrValue::Array(vec!["x".into(), "y".into()]))
-    );
-    assert_eq!(root.attr("missing"), None);
-    let event = root.event("cache.miss").expect("event");
-    assert_eq!(event.time_unix_nanos, 2_000);
-    assert_eq!(event.attr("key").and_then(AttrValue::as_str), Some("k1"));
-    assert_eq!(root.status.code, StatusCode::Unset);
-    assert_eq!(
-        root.resource_attr("service.name")
-            .and_then(AttrValue::as_str),
-        Some("svc")
-    );
-    assert_eq!(
-        (root.scope_name.as_str(), root.scope_version.as_str()),
-        ("lib", "1.2.3")
-    );
-    assert_eq!(root.transport, transport);
-
-    let children = spans.children_of(root);
-    assert_eq!(children.len(), 1);
-    let child = children[0];
-    assert_eq!(child.name, "child");
-    assert_eq!(child.span_id, CHILD_ID_HEX);
-    assert_eq!(child.parent_span_id.as_deref(), Some(ROOT_ID_HEX));
-    assert_eq!(child.kind_name(), "client");
-    assert_eq!(child.dropped_attributes_count, 3);
-    assert_eq!(child.status.code, StatusCode::Error);
-    assert_eq!(child.status.message, "boom");
-    assert_eq!(child.links.len(), 1);
-    assert_eq!(child.links[0].trace_id, "ee".repeat(16));
-    assert_eq!(child.links[0].span_id, "dd".repeat(8));
-    assert_eq!(
-        child.links[0].attr("why").and_then(AttrValue::as_str),
-        Some("batch")
-    );
-    assert_eq!(spans.by_trace(TRACE_ID_HEX).len(), 2);
-    assert_eq!(spans.roots().len(), 1);
-}
 
 #[tokio::test]
 async fn grpc_export_is_recorded() {
@@ -338,7 +287,7 @@ fn restart_on_the_same_port() {
         conn.set_read_timeout(Some(WAIT))?;
         write!(
             conn,
-            "POST /v1/traces HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/x-protobuf\r\n\
+            "POST {TRACES_PATH} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/x-protobuf\r\n\
              content-length: {}\r\nconnection: close\r\n\r\n",
             body.len()
         )?;
