@@ -42,13 +42,13 @@ mod transport;
 
 pub use aios_tracing_macros::{span, trace};
 pub use attributes::IntoKeyValue;
-pub use config::{Config, Propagation, Protocol, TlsFiles, TracingSdkBuilder};
+pub use config::{Config, Propagation, Protocol, TlsFiles};
 pub use current::link_current_span;
 pub use error::{ConfigError, ShutdownError, Source};
 pub use future::{FutureExt, Instrumented, CANCELLED_ATTRIBUTE};
 pub use pipeline::ExportStats;
 pub use propagation::{extract_context, inject_context, inject_headers, Carrier};
-pub use sdk::TracingSdk;
+pub use sdk::{TracingSdk, TracingSdkBuilder};
 pub use span::{Span, SpanBuilder, SpanGuard};
 
 /// The OpenTelemetry API this crate is built on, re-exported so your

@@ -4,7 +4,7 @@
 use crate::lifecycle::sampling::Sampler as FastSampler;
 use crate::lifecycle::SpanSettings;
 use crate::limits::SpanLimits;
-use crate::pipeline::{Pipeline, PipelineSettings, Processor, WorkerSettings};
+use crate::pipeline::{Pipeline, PipelineSettings, Processor};
 use crate::sdk::{active, state::SdkState};
 use crate::sink::capture::Capture;
 use crate::sink::Sink;
@@ -34,17 +34,7 @@ pub(crate) fn install(sampler: Sampler) -> Installed {
     let turn = TURN.lock().unwrap_or_else(PoisonError::into_inner);
     let capture = Capture::default();
     let sink = capture.clone();
-    let settings = PipelineSettings {
-        max_queue_size: 1 << 20,
-        max_queue_bytes: 1 << 30,
-        max_attribute_value_length: usize::MAX,
-        worker: WorkerSettings {
-            use_batch: true,
-            max_export_batch_size: 512,
-            scheduled_delay: Duration::from_secs(5),
-            max_concurrent_exports: 1,
-        },
-    };
+    let settings = PipelineSettings::for_tests(Duration::from_secs(5));
     let starter = Box::new(move || Box::new(sink) as Box<dyn Sink>);
     let pipeline = Arc::new(Pipeline::start(settings, vec![starter]).expect("pipeline"));
     let generation = active::next_generation();

@@ -2,8 +2,8 @@
 //! how long flushes and shutdown may take.
 
 use super::env::Environment;
-use super::setting;
-use super::TracingSdkBuilder;
+use super::given::Given;
+use super::precedence;
 use crate::error::ConfigError;
 use std::time::Duration;
 
@@ -17,12 +17,12 @@ pub(super) struct Batching {
     pub(super) shutdown_timeout: Duration,
 }
 
-pub(super) fn resolve(b: &TracingSdkBuilder, env: &Environment) -> Result<Batching, ConfigError> {
+pub(super) fn resolve(b: &Given, env: &Environment) -> Result<Batching, ConfigError> {
     Ok(Batching {
         use_batch: b.use_batch.unwrap_or(true),
         // The byte bound is the one that binds in practice; the span bound
         // is high so that a burst of 100k spans fits with the defaults.
-        max_queue_size: setting::number(
+        max_queue_size: precedence::number(
             b.max_queue_size,
             "max_queue_size",
             env,
@@ -30,7 +30,7 @@ pub(super) fn resolve(b: &TracingSdkBuilder, env: &Environment) -> Result<Batchi
             1,
             1 << 20,
         )?,
-        max_queue_bytes: setting::number(
+        max_queue_bytes: precedence::number(
             b.max_queue_bytes,
             "max_queue_bytes",
             env,
@@ -38,7 +38,7 @@ pub(super) fn resolve(b: &TracingSdkBuilder, env: &Environment) -> Result<Batchi
             1024,
             64 * 1024 * 1024,
         )?,
-        max_export_batch_size: setting::number(
+        max_export_batch_size: precedence::number(
             b.max_export_batch_size,
             "max_export_batch_size",
             env,
@@ -46,7 +46,7 @@ pub(super) fn resolve(b: &TracingSdkBuilder, env: &Environment) -> Result<Batchi
             1,
             512,
         )?,
-        scheduled_delay: setting::millis(
+        scheduled_delay: precedence::millis(
             b.scheduled_delay,
             "scheduled_delay",
             env,

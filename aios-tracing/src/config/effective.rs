@@ -1,9 +1,9 @@
 //! [`Config`]: the effective configuration after builder, environment and
 //! defaults, as `init` uses it.
 
+use super::precedence::Origin;
 use super::protocol::Protocol;
 use super::redact;
-use super::setting::Origin;
 use super::{Propagation, TlsFiles};
 use crate::error::ConfigError;
 use crate::transport::tls::TlsMaterial;

@@ -1,7 +1,7 @@
 //! Turning what users write for an endpoint into the URI each transport needs.
 
+use super::precedence::Origin;
 use super::protocol::Protocol;
-use super::setting::Origin;
 use crate::error::ConfigError;
 use http::Uri;
 

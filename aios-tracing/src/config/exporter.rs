@@ -3,9 +3,9 @@
 
 use super::endpoint;
 use super::env::{parse_key_value_list, Environment};
+use super::given::Given;
+use super::precedence::{self, lookup, Origin, Raw};
 use super::protocol::Protocol;
-use super::setting::{self, lookup, Origin, Raw};
-use super::TracingSdkBuilder;
 use crate::error::ConfigError;
 use http::header::{HeaderName, HeaderValue};
 use http::Uri;
@@ -23,7 +23,7 @@ pub(super) struct Exporter {
     pub(super) timeout: Duration,
 }
 
-pub(super) fn resolve(b: &TracingSdkBuilder, env: &Environment) -> Result<Exporter, ConfigError> {
+pub(super) fn resolve(b: &Given, env: &Environment) -> Result<Exporter, ConfigError> {
     let protocol = lookup(
         b.protocol,
         "otlp_protocol",
@@ -37,7 +37,7 @@ pub(super) fn resolve(b: &TracingSdkBuilder, env: &Environment) -> Result<Export
     .map(|found| found.parse(|t| t.parse().ok(), "one of grpc, http/protobuf, http/json"))
     .transpose()?
     .map_or(Protocol::Grpc, |(protocol, _)| protocol);
-    let insecure = setting::flag(
+    let insecure = precedence::flag(
         b.insecure,
         "otlp_insecure",
         env,
@@ -47,7 +47,7 @@ pub(super) fn resolve(b: &TracingSdkBuilder, env: &Environment) -> Result<Export
         ],
         true,
     )?;
-    let (raw_endpoint, endpoint_origin) = setting::text(
+    let (raw_endpoint, endpoint_origin) = precedence::text(
         b.endpoint.clone(),
         "otlp_endpoint",
         env,
@@ -67,7 +67,7 @@ pub(super) fn resolve(b: &TracingSdkBuilder, env: &Environment) -> Result<Export
     let verbatim = endpoint_origin.setting == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
     let endpoint =
         endpoint::normalize(&raw_endpoint, protocol, insecure, verbatim, endpoint_origin)?;
-    let console = setting::flag(
+    let console = precedence::flag(
         b.console,
         "enable_console_exporter",
         env,
@@ -83,7 +83,7 @@ pub(super) fn resolve(b: &TracingSdkBuilder, env: &Environment) -> Result<Export
         headers: headers(b, env)?,
         otlp,
         console,
-        timeout: setting::millis(
+        timeout: precedence::millis(
             b.export_timeout,
             "export_timeout",
             env,
@@ -95,11 +95,7 @@ pub(super) fn resolve(b: &TracingSdkBuilder, env: &Environment) -> Result<Export
 
 /// Which of OTLP and the console run: `enable_otlp_exporter`, else
 /// `OTEL_TRACES_EXPORTER` (which may turn the console on too).
-fn exporters(
-    b: &TracingSdkBuilder,
-    env: &Environment,
-    console: bool,
-) -> Result<(bool, bool), ConfigError> {
+fn exporters(b: &Given, env: &Environment, console: bool) -> Result<(bool, bool), ConfigError> {
     let Some(found) = lookup(
         b.otlp_enabled,
         "enable_otlp_exporter",
@@ -124,10 +120,7 @@ fn exporters(
     Ok((otlp, console))
 }
 
-fn headers(
-    b: &TracingSdkBuilder,
-    env: &Environment,
-) -> Result<Vec<(HeaderName, HeaderValue)>, ConfigError> {
+fn headers(b: &Given, env: &Environment) -> Result<Vec<(HeaderName, HeaderValue)>, ConfigError> {
     let Some(found) = lookup(
         b.headers.clone(),
         "otlp_headers",

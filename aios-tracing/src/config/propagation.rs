@@ -1,8 +1,8 @@
 //! The propagation group: which propagators read and write headers.
 
 use super::env::Environment;
-use super::setting::{lookup, Raw};
-use super::TracingSdkBuilder;
+use super::given::Given;
+use super::precedence::{lookup, Raw};
 use crate::error::ConfigError;
 
 /// Which propagators read and write headers.
@@ -35,10 +35,7 @@ impl Propagation {
     };
 }
 
-pub(super) fn resolve(
-    b: &TracingSdkBuilder,
-    env: &Environment,
-) -> Result<Propagation, ConfigError> {
+pub(super) fn resolve(b: &Given, env: &Environment) -> Result<Propagation, ConfigError> {
     let Some(found) = lookup(b.b3, "use_b3_propagation", env, &["OTEL_PROPAGATORS"]) else {
         return Ok(Propagation::W3C);
     };

@@ -1,16 +1,17 @@
-//! Resolution of a [`TracingSdkBuilder`] into a complete, validated
+//! Resolution of what the builder was given into a complete, validated
 //! [`Config`], one group of settings at a time.
 
 use super::env::Environment;
-use super::{batching, exporter, limits, propagation, resource, sampling, setting, tls};
-use super::{Config, TracingSdkBuilder};
+use super::given::Given;
+use super::Config;
+use super::{batching, exporter, limits, precedence, propagation, resource, sampling, tls};
 use crate::error::ConfigError;
 use crate::transport::tls::TlsMaterial;
 
-pub(super) fn resolve(b: &TracingSdkBuilder) -> Result<Config, ConfigError> {
+pub(crate) fn resolve(b: &Given) -> Result<Config, ConfigError> {
     let env: &Environment = &b.env;
     let service = resource::resolve(b, env)?;
-    let disabled = setting::flag(b.disabled, "disabled", env, &["OTEL_SDK_DISABLED"], false)?;
+    let disabled = precedence::flag(b.disabled, "disabled", env, &["OTEL_SDK_DISABLED"], false)?;
     let exporter = exporter::resolve(b, env)?;
     let sampling_ratio = sampling::resolve(b, env)?;
     let propagation = propagation::resolve(b, env)?;

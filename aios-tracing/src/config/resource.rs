@@ -2,8 +2,8 @@
 //! the other attributes describing it.
 
 use super::env::{parse_key_value_list, Environment};
-use super::setting;
-use super::TracingSdkBuilder;
+use super::given::Given;
+use super::precedence;
 use crate::error::{ConfigError, Source};
 use opentelemetry::KeyValue;
 
@@ -15,7 +15,7 @@ pub(super) struct Service {
     pub(super) attributes: Vec<KeyValue>,
 }
 
-pub(super) fn resolve(b: &TracingSdkBuilder, env: &Environment) -> Result<Service, ConfigError> {
+pub(super) fn resolve(b: &Given, env: &Environment) -> Result<Service, ConfigError> {
     let name = match &b.service_name {
         Some(name) if name.trim().is_empty() => {
             return Err(ConfigError::invalid(
@@ -33,7 +33,7 @@ pub(super) fn resolve(b: &TracingSdkBuilder, env: &Environment) -> Result<Servic
                 hint: "pass it to TracingSdk::builder(..) or set OTEL_SERVICE_NAME".into(),
             })?,
     };
-    let deployment_env = setting::text(
+    let deployment_env = precedence::text(
         b.deployment_env.clone(),
         "deployment_env",
         env,

@@ -1,11 +1,11 @@
 //! The sampling group: the ratio of new traces recorded.
 
 use super::env::Environment;
-use super::setting::lookup;
-use super::TracingSdkBuilder;
+use super::given::Given;
+use super::precedence::lookup;
 use crate::error::ConfigError;
 
-pub(super) fn resolve(b: &TracingSdkBuilder, env: &Environment) -> Result<f64, ConfigError> {
+pub(super) fn resolve(b: &Given, env: &Environment) -> Result<f64, ConfigError> {
     let Some(found) = lookup(
         b.sampling_ratio,
         "sampling_ratio",

@@ -4,24 +4,13 @@
 //! export later.
 
 use super::env::Environment;
-use super::setting::{self, Origin};
-use super::TracingSdkBuilder;
+use super::given::{Given, TlsFiles};
+use super::precedence::{self, Origin};
 use crate::error::ConfigError;
 use crate::transport::tls::{self as transport_tls, TlsMaterial};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use std::path::{Path, PathBuf};
-
-/// Files used for TLS to the collector.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TlsFiles {
-    /// Extra CA certificates (PEM).
-    pub ca: Option<PathBuf>,
-    /// Client certificate for mutual TLS (PEM).
-    pub client_cert: Option<PathBuf>,
-    /// Client private key for mutual TLS (PEM).
-    pub client_key: Option<PathBuf>,
-}
 
 /// The files' paths, and their contents once `load`ed.
 #[derive(Debug)]
@@ -31,10 +20,11 @@ pub(super) struct Tls {
     identity: Option<(Origin, Origin)>,
 }
 
-pub(super) fn resolve(b: &TracingSdkBuilder, env: &Environment) -> Result<Tls, ConfigError> {
+pub(super) fn resolve(b: &Given, env: &Environment) -> Result<Tls, ConfigError> {
     let path = |given: &Option<PathBuf>, method, vars: &[&'static str]| {
         let given = given.as_ref().map(|p| p.display().to_string());
-        setting::text(given, method, env, vars).map(|(path, origin)| (PathBuf::from(path), origin))
+        precedence::text(given, method, env, vars)
+            .map(|(path, origin)| (PathBuf::from(path), origin))
     };
     let ca = path(
         &b.tls.ca,

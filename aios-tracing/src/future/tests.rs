@@ -126,10 +126,7 @@ struct Service;
 impl Service {
     /// What `#[async_trait]` makes of an `async fn` method.
     #[trace]
-    fn boxed<'a>(
-        &'a self,
-        n: u8,
-    ) -> Pin<Box<dyn Future<Output = Result<u8, String>> + Send + 'a>> {
+    fn boxed<'a>(&'a self, n: u8) -> Pin<Box<dyn Future<Output = Result<u8, String>> + Send + 'a>> {
         Box::pin(async move {
             tokio::task::yield_now().await;
             child(1).await;

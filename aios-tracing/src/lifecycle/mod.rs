@@ -8,23 +8,10 @@ mod end;
 pub(crate) mod exception;
 mod recording;
 pub(crate) mod sampling;
+mod settings;
 mod start;
 
 pub(crate) use end::{end, end_lent, Lent};
 pub(crate) use recording::Request;
+pub(crate) use settings::SpanSettings;
 pub(crate) use start::{start, Parent, Started};
-
-use crate::limits::SpanLimits;
-use opentelemetry::InstrumentationScope;
-use sampling::Sampler;
-
-/// What starting and recording a span needs from the SDK it belongs to.
-#[derive(Debug, Clone)]
-pub(crate) struct SpanSettings {
-    /// The SDK's generation: which pipeline its spans end into.
-    pub(crate) generation: u64,
-    pub(crate) sampler: Sampler,
-    pub(crate) limits: SpanLimits,
-    /// The scope of spans made without one of their own: the service name.
-    pub(crate) scope: &'static InstrumentationScope,
-}

@@ -14,7 +14,8 @@
 //! still lives in an OpenTelemetry [`Context`], so code using the plain
 //! OpenTelemetry API sees it as the current span and can annotate it.
 
-use super::{clock, SpanSettings};
+use super::clock;
+use super::settings::SpanSettings;
 use crate::data::{Attributes, Extras, Scope, SpanRecord};
 use crate::limits::{cap, push_capped, SpanLimits};
 use crate::pipeline::{self, slots};

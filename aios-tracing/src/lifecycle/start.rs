@@ -5,7 +5,7 @@
 
 use super::recording::{self, Request};
 use super::sampling::Decision;
-use super::SpanSettings;
+use super::settings::SpanSettings;
 use crate::data::Attributes;
 use opentelemetry::trace::TraceContextExt as _;
 use opentelemetry::Context;

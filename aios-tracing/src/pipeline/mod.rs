@@ -39,6 +39,25 @@ pub(crate) struct PipelineSettings {
     pub(crate) worker: WorkerSettings,
 }
 
+#[cfg(test)]
+impl PipelineSettings {
+    /// A large queue, one export at a time, and a timer that fires every
+    /// `scheduled_delay`: unit tests flush when they want spans.
+    pub(crate) fn for_tests(scheduled_delay: Duration) -> Self {
+        PipelineSettings {
+            max_queue_size: 1 << 20,
+            max_queue_bytes: 1 << 30,
+            max_attribute_value_length: usize::MAX,
+            worker: WorkerSettings {
+                use_batch: true,
+                max_export_batch_size: 512,
+                scheduled_delay,
+                max_concurrent_exports: 1,
+            },
+        }
+    }
+}
+
 /// How many queued spans wake the worker early. Not one batch: a wake-up
 /// costs the application thread a system call and a context switch, so
 /// the worker is woken once there is enough to keep all its concurrent

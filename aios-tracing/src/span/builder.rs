@@ -1,7 +1,7 @@
-//! [`SpanBuilder`]: a span's name, kind, attributes, links and parent,
-//! before it starts.
+//! [`SpanBuilder`]'s methods: a span's name, kind, attributes, links and
+//! parent, before it starts; then the start.
 
-use super::{Span, SpanGuard};
+use super::{Span, SpanBuilder, SpanGuard, Target};
 use crate::attributes::IntoKeyValue;
 use crate::data::Attributes;
 use crate::lifecycle::{self, Parent, Request};
@@ -12,41 +12,6 @@ use opentelemetry::{Context, InstrumentationScope, Key, KeyValue, Value};
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
-
-/// The SDK a span is recorded into.
-enum Target {
-    /// The active one (see `sdk::active`), at the time the span starts.
-    Active,
-    /// A given SDK (`sdk.span(..)`); `None` when that SDK is disabled.
-    Sdk(Option<Arc<SdkState>>),
-}
-
-/// Describes a span before starting it.
-///
-/// ```
-/// use aios_tracing::{Span, SpanKind};
-/// let parent = Span::builder("parent").start();
-/// let child = Span::builder("child")
-///     .kind(SpanKind::Client)
-///     .attributes([("db.system", "postgresql")])
-///     .parent(parent.context())
-///     .link(parent.link())
-///     .start();
-/// child.end();
-/// parent.end();
-/// ```
-#[must_use = "a span builder does nothing until started"]
-pub struct SpanBuilder {
-    name: Cow<'static, str>,
-    target: Target,
-    /// The instrumentation scope; `None`: the SDK's own (the service name).
-    scope: Option<&'static InstrumentationScope>,
-    kind: SpanKind,
-    attributes: Attributes,
-    links: Vec<Link>,
-    parent: Option<Context>,
-    record_panics: bool,
-}
 
 impl fmt::Debug for SpanBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,27 +1,8 @@
-//! [`SpanGuard`]: a span made current on this thread until the guard drops.
+//! [`SpanGuard`]'s methods: current until dropped, ends then.
 
-use super::Span;
+use super::{Span, SpanGuard};
 use crate::lifecycle::exception;
-use opentelemetry::ContextGuard;
 use std::fmt;
-
-/// A span made current on this thread; it ends when the guard drops.
-///
-/// A panic unwinding through the guard is recorded as an exception with
-/// status ERROR before the span ends. Dereferences to [`Span`].
-///
-/// ```
-/// use aios_tracing::Span;
-/// {
-///     let span = Span::builder("io.read").attribute("file", "/tmp/data").entered();
-///     span.add_event("opened", [("bytes", 42)]);
-/// } // ends here
-/// ```
-pub struct SpanGuard {
-    span: Span,
-    record_panics: bool,
-    _attached: Option<ContextGuard>,
-}
 
 impl SpanGuard {
     /// Makes `span` current until the guard drops; `record_panics`: a

@@ -3,8 +3,7 @@
 //! The request arrives encoded and is sent as bytes through a pass-through
 //! codec: retries resend the same bytes instead of re-encoding every span.
 
-use super::error::{self, ExportError};
-use super::Delivered;
+use super::outcome::{self, Delivered, ExportError};
 use bytes::Bytes;
 use http::uri::PathAndQuery;
 use http::Uri;
@@ -82,7 +81,7 @@ impl Grpc {
                         message: p.error_message,
                     }))
             }
-            Err(status) => Err(error::grpc(&status)),
+            Err(status) => Err(outcome::grpc(&status)),
         }
     }
 }

@@ -1,8 +1,7 @@
 //! OTLP over HTTP with reqwest, on the worker's runtime. The body arrives
 //! encoded (protobuf or JSON); this module only knows its content type.
 
-use super::error::{self, ExportError};
-use super::Delivered;
+use super::outcome::{self, Delivered, ExportError};
 use http::header::{HeaderMap, CONTENT_TYPE};
 use std::time::Duration;
 
@@ -48,9 +47,9 @@ impl Http {
             .send()
             .await
             .map_err(|e| {
-                ExportError::transient(format!("HTTP request failed: {}", error::chain(&e)))
+                ExportError::transient(format!("HTTP request failed: {}", outcome::chain(&e)))
             })?;
-        match error::http(response.status(), response.headers()) {
+        match outcome::http(response.status(), response.headers()) {
             None => Ok(Delivered::default()),
             Some(failure) => Err(failure),
         }

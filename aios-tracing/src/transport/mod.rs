@@ -8,15 +8,15 @@
 //! skips malformed ones), so that several requests can be in flight at
 //! once, and so that every span's fate is counted exactly.
 
-pub(crate) mod error;
 mod grpc;
 mod http;
+pub(crate) mod outcome;
 mod retry;
 pub(crate) mod tls;
 
 use ::http::{HeaderName, HeaderValue, Uri};
 use bytes::Bytes;
-pub(crate) use error::ExportError;
+pub(crate) use outcome::{Delivered, ExportError};
 use tls::TlsMaterial;
 use tokio::time::Instant;
 
@@ -37,14 +37,6 @@ pub(crate) enum Kind {
     Http {
         content_type: &'static str,
     },
-}
-
-/// What the collector said about a request it accepted.
-#[derive(Debug, Default)]
-pub(crate) struct Delivered {
-    /// Spans it accepted the request for but rejected (OTLP partial success).
-    pub(crate) rejected_spans: i64,
-    pub(crate) message: String,
 }
 
 /// Settings checked, TLS configured; not connected yet.

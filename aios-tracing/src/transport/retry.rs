@@ -1,7 +1,7 @@
 //! Retrying transient export failures with exponential backoff, within the
 //! export's deadline, honouring the server's throttling hints.
 
-use super::error::ExportError;
+use super::outcome::ExportError;
 use std::future::Future;
 use std::time::Duration;
 use tokio::time::Instant;

@@ -2,7 +2,7 @@
 
 use super::{Local, LOCAL_BATCH};
 use crate::data::{Scope, SpanRecord};
-use crate::pipeline::{slots, Pipeline, PipelineSettings, WorkerSettings};
+use crate::pipeline::{slots, Pipeline, PipelineSettings};
 use opentelemetry::trace::{SpanContext, SpanId, SpanKind};
 use opentelemetry::InstrumentationScope;
 use std::borrow::Cow;
@@ -31,17 +31,7 @@ fn record() -> SpanRecord {
 /// A pipeline exporting nowhere, with a large queue and a worker whose
 /// timer never fires during a test.
 fn pipeline() -> Pipeline {
-    let settings = PipelineSettings {
-        max_queue_size: 1 << 20,
-        max_queue_bytes: 1 << 30,
-        max_attribute_value_length: usize::MAX,
-        worker: WorkerSettings {
-            use_batch: true,
-            max_export_batch_size: 512,
-            scheduled_delay: Duration::from_secs(3600),
-            max_concurrent_exports: 1,
-        },
-    };
+    let settings = PipelineSettings::for_tests(Duration::from_secs(3600));
     Pipeline::start(settings, Vec::new()).unwrap()
 }
 

@@ -1,9 +1,8 @@
-//! [`TracingSdkBuilder`]: the settings users give, before resolution.
+//! [`TracingSdkBuilder`]'s methods: one per setting, then `resolve` and
+//! `init`.
 
-use super::env::Environment;
-use super::protocol::Protocol;
-use super::redact;
-use super::{Config, TlsFiles};
+use super::{TracingSdk, TracingSdkBuilder};
+use crate::config::{self, Config, Environment, Protocol};
 use crate::error::ConfigError;
 use opentelemetry::KeyValue;
 use std::collections::HashMap;
@@ -11,70 +10,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Configures and starts the SDK; created by [`TracingSdk::builder`](crate::TracingSdk::builder).
-///
-/// Every setting is optional except the service name; unset settings come
-/// from the environment, then from defaults (see the crate docs' table).
-///
-/// ```no_run
-/// use aios_tracing::{Protocol, TracingSdk};
-///
-/// let sdk = TracingSdk::builder("orders-api")
-///     .deployment_env("prod")
-///     .otlp_protocol(Protocol::Grpc)
-///     .otlp_endpoint("otel-collector.tracing.svc:4317")
-///     .otlp_headers([("x-tenant", "acme")])
-///     .sampling_ratio(0.25)
-///     .resource_attributes([("service.version", "1.4.0")])
-///     .init()?;
-/// # Ok::<(), aios_tracing::ConfigError>(())
-/// ```
-#[derive(Clone, Default)]
-#[must_use = "a builder does nothing until `init()` is called"]
-pub struct TracingSdkBuilder {
-    pub(crate) service_name: Option<String>,
-    pub(crate) deployment_env: Option<String>,
-    pub(crate) protocol: Option<Protocol>,
-    pub(crate) endpoint: Option<String>,
-    pub(crate) insecure: Option<bool>,
-    pub(crate) headers: Option<Vec<(String, String)>>,
-    pub(crate) sampling_ratio: Option<f64>,
-    pub(crate) use_batch: Option<bool>,
-    pub(crate) console: Option<bool>,
-    pub(crate) b3: Option<bool>,
-    pub(crate) resource_attributes: Vec<KeyValue>,
-    pub(crate) logging_correlation: Option<bool>,
-    pub(crate) otlp_enabled: Option<bool>,
-    pub(crate) disabled: Option<bool>,
-    pub(crate) shutdown_timeout: Option<Duration>,
-    pub(crate) export_timeout: Option<Duration>,
-    pub(crate) max_queue_size: Option<usize>,
-    pub(crate) max_queue_bytes: Option<usize>,
-    pub(crate) max_export_batch_size: Option<usize>,
-    pub(crate) scheduled_delay: Option<Duration>,
-    pub(crate) max_attribute_value_length: Option<usize>,
-    pub(crate) tls: TlsFiles,
-    pub(crate) env: Environment,
-    #[cfg(feature = "tracing-bridge")]
-    pub(crate) instrumentations: Option<crate::bridge::Instrumentations>,
-}
-
 impl fmt::Debug for TracingSdkBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let headers = self.headers.as_deref().map(redact::Headers);
-        f.debug_struct("TracingSdkBuilder")
-            .field("service_name", &self.service_name)
-            .field("deployment_env", &self.deployment_env)
-            .field("protocol", &self.protocol)
-            .field("endpoint", &self.endpoint)
-            .field("insecure", &self.insecure)
-            .field("headers", &headers)
-            .field("sampling_ratio", &self.sampling_ratio)
-            .field("use_batch", &self.use_batch)
-            .field("console", &self.console)
-            .field("b3", &self.b3)
-            .field("resource_attributes", &self.resource_attributes)
-            .finish_non_exhaustive()
+        fmt::Debug::fmt(&self.given, f)
     }
 }
 
@@ -82,7 +20,7 @@ macro_rules! setter {
     ($(#[$doc:meta])* $name:ident, $field:ident: $ty:ty) => {
         $(#[$doc])*
         pub fn $name(mut self, value: $ty) -> Self {
-            self.$field = Some(value);
+            self.given.$field = Some(value);
             self
         }
     };
@@ -90,16 +28,15 @@ macro_rules! setter {
 
 impl TracingSdkBuilder {
     pub(crate) fn new(service_name: Option<String>) -> Self {
-        TracingSdkBuilder {
-            service_name,
-            ..Self::default()
-        }
+        let mut builder = TracingSdkBuilder::default();
+        builder.given.service_name = service_name;
+        builder
     }
 
     /// The deployment environment (`dev`, `staging`, `prod`); exported as
     /// the resource attribute `deployment.environment.name`. Env: `DEPLOYMENT_ENV`.
     pub fn deployment_env(mut self, env: impl Into<String>) -> Self {
-        self.deployment_env = Some(env.into());
+        self.given.deployment_env = Some(env.into());
         self
     }
 
@@ -112,7 +49,7 @@ impl TracingSdkBuilder {
     /// (`/v1/traces` is appended unless present). Env: `OTLP_ENDPOINT`,
     /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_ENDPOINT`.
     pub fn otlp_endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = Some(endpoint.into());
+        self.given.endpoint = Some(endpoint.into());
         self
     }
 
@@ -130,7 +67,7 @@ impl TracingSdkBuilder {
         K: Into<String>,
         V: Into<String>,
     {
-        self.headers = Some(
+        self.given.headers = Some(
             headers
                 .into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
@@ -213,7 +150,8 @@ impl TracingSdkBuilder {
         K: Into<opentelemetry::Key>,
         V: Into<opentelemetry::Value>,
     {
-        self.resource_attributes
+        self.given
+            .resource_attributes
             .extend(attributes.into_iter().map(|(k, v)| KeyValue::new(k, v)));
         self
     }
@@ -221,7 +159,7 @@ impl TracingSdkBuilder {
     /// PEM file of extra CA certificates to trust for the collector.
     /// Env: `OTEL_EXPORTER_OTLP_CERTIFICATE`.
     pub fn otlp_ca_certificate(mut self, path: impl Into<PathBuf>) -> Self {
-        self.tls.ca = Some(path.into());
+        self.given.tls.ca = Some(path.into());
         self
     }
 
@@ -232,8 +170,8 @@ impl TracingSdkBuilder {
         cert: impl Into<PathBuf>,
         key: impl Into<PathBuf>,
     ) -> Self {
-        self.tls.client_cert = Some(cert.into());
-        self.tls.client_key = Some(key.into());
+        self.given.tls.client_cert = Some(cert.into());
+        self.given.tls.client_key = Some(key.into());
         self
     }
 
@@ -273,7 +211,7 @@ impl TracingSdkBuilder {
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
             .collect();
-        self.env = Environment::Map(map);
+        self.given.env = Environment::Map(map);
         self
     }
 
@@ -291,6 +229,20 @@ impl TracingSdkBuilder {
     /// # Ok::<(), aios_tracing::ConfigError>(())
     /// ```
     pub fn resolve(&self) -> Result<Config, ConfigError> {
-        super::resolve::resolve(self)
+        config::resolve(&self.given)
+    }
+
+    /// Validates the configuration, installs the global tracer provider and
+    /// propagator, and starts the exporter.
+    ///
+    /// Works with or without an async runtime: the exporter runs on its own
+    /// thread. Errors name the setting and quote the value.
+    pub fn init(self) -> Result<TracingSdk, ConfigError> {
+        let config = self.resolve()?;
+        TracingSdk::start(
+            config,
+            #[cfg(feature = "tracing-bridge")]
+            self.instrumentations,
+        )
     }
 }

@@ -1,10 +1,19 @@
-//! Why an export request failed, and the one place that decides it from
-//! what the collector (or the network) said, for gRPC and HTTP alike.
+//! What an export request came to: delivered (perhaps in part), or why it
+//! failed, decided in this one place from what the collector (or the
+//! network) said, for gRPC and HTTP alike.
 
 use http::header::{HeaderMap, RETRY_AFTER};
 use std::time::{Duration, SystemTime};
 use tonic::Code;
 use tonic_types::StatusExt as _;
+
+/// What the collector said about a request it accepted.
+#[derive(Debug, Default)]
+pub(crate) struct Delivered {
+    /// Spans it accepted the request for but rejected (OTLP partial success).
+    pub(crate) rejected_spans: i64,
+    pub(crate) message: String,
+}
 
 /// A failed export, with the reason as the collector or network gave it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,0 +1,68 @@
+//! What the application gave the builder, before resolution: every
+//! setting's builder value, and where to read the environment from.
+
+use super::env::Environment;
+use super::protocol::Protocol;
+use super::redact;
+use opentelemetry::KeyValue;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The values given to the builder, before resolution.
+#[derive(Clone, Default)]
+pub(crate) struct Given {
+    pub(crate) service_name: Option<String>,
+    pub(crate) deployment_env: Option<String>,
+    pub(crate) protocol: Option<Protocol>,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) insecure: Option<bool>,
+    pub(crate) headers: Option<Vec<(String, String)>>,
+    pub(crate) sampling_ratio: Option<f64>,
+    pub(crate) use_batch: Option<bool>,
+    pub(crate) console: Option<bool>,
+    pub(crate) b3: Option<bool>,
+    pub(crate) resource_attributes: Vec<KeyValue>,
+    pub(crate) logging_correlation: Option<bool>,
+    pub(crate) otlp_enabled: Option<bool>,
+    pub(crate) disabled: Option<bool>,
+    pub(crate) shutdown_timeout: Option<Duration>,
+    pub(crate) export_timeout: Option<Duration>,
+    pub(crate) max_queue_size: Option<usize>,
+    pub(crate) max_queue_bytes: Option<usize>,
+    pub(crate) max_export_batch_size: Option<usize>,
+    pub(crate) scheduled_delay: Option<Duration>,
+    pub(crate) max_attribute_value_length: Option<usize>,
+    pub(crate) tls: TlsFiles,
+    pub(crate) env: Environment,
+}
+
+impl fmt::Debug for Given {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers = self.headers.as_deref().map(redact::Headers);
+        f.debug_struct("TracingSdkBuilder")
+            .field("service_name", &self.service_name)
+            .field("deployment_env", &self.deployment_env)
+            .field("protocol", &self.protocol)
+            .field("endpoint", &self.endpoint)
+            .field("insecure", &self.insecure)
+            .field("headers", &headers)
+            .field("sampling_ratio", &self.sampling_ratio)
+            .field("use_batch", &self.use_batch)
+            .field("console", &self.console)
+            .field("b3", &self.b3)
+            .field("resource_attributes", &self.resource_attributes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Files used for TLS to the collector.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// Extra CA certificates (PEM).
+    pub ca: Option<PathBuf>,
+    /// Client certificate for mutual TLS (PEM).
+    pub client_cert: Option<PathBuf>,
+    /// Client private key for mutual TLS (PEM).
+    pub client_key: Option<PathBuf>,
+}
