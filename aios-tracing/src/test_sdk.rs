@@ -50,12 +50,12 @@ pub(crate) fn install(sampler: Sampler) -> Installed {
         b3_multi: false,
     };
     let state = Arc::new(SdkState {
-        spans: SpanSettings {
+        spans: Box::leak(Box::new(SpanSettings {
             generation,
             sampler: FastSampler { ratio },
             limits: SpanLimits::default(),
             scope: scope::intern("default", ""),
-        },
+        })),
         propagator: propagation::composite(&propagation),
         propagation,
         pipeline,

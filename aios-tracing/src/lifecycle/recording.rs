@@ -44,7 +44,7 @@ pub(crate) struct Request {
 pub(crate) fn start(
     parent: &Context,
     trace_id: Option<TraceId>,
-    settings: &SpanSettings,
+    settings: &'static SpanSettings,
     request: Request,
     attributes: impl FnOnce(&mut Attributes),
 ) -> Context {
@@ -69,7 +69,7 @@ pub(crate) fn start(
         false,
         trace_state,
     );
-    let limits = settings.limits;
+    let limits = &settings.limits;
     let now = clock::now();
     let mut slot = slots::take();
     // The record is large: its fields are written in place, in a record
@@ -83,7 +83,7 @@ pub(crate) fn start(
     record.name = request.name;
     record.start = now;
     record.end = now;
-    record.extras = links_extras(request.links, &limits);
+    record.extras = links_extras(request.links, limits);
     record.scope = Scope::Interned(request.scope.unwrap_or(settings.scope));
     record.attributes.clear();
     attributes(&mut record.attributes);
@@ -91,8 +91,7 @@ pub(crate) fn start(
     record.attributes.truncate(limits.attributes);
     parent.with_span(RecordingSpan {
         span_context,
-        generation: settings.generation,
-        limits,
+        settings,
         data: Some(slot),
     })
 }
@@ -120,9 +119,8 @@ fn links_extras(mut links: Vec<Link>, limits: &SpanLimits) -> Option<Box<Extras>
 #[derive(Debug)]
 pub(crate) struct RecordingSpan {
     span_context: SpanContext,
-    /// The SDK whose pipeline the span goes to.
-    generation: u64,
-    limits: SpanLimits,
+    /// Its SDK's: the limits it keeps to, the pipeline it goes to.
+    settings: &'static SpanSettings,
     /// In a box of its own (a slot): the context boxes this span and moves
     /// it on the way, and a span holding its record inline would be copied
     /// whole each time. `None` once ended.
@@ -144,8 +142,8 @@ impl opentelemetry::trace::Span for RecordingSpan {
     ) where
         T: Into<Cow<'static, str>>,
     {
-        let limits = self.limits;
-        if let Some(data) = self.record() {
+        let limits = &self.settings.limits;
+        if let Some(data) = self.data.as_deref_mut().and_then(Option::as_mut) {
             let extras = data.extras();
             push_capped(
                 &mut extras.events,
@@ -168,7 +166,7 @@ impl opentelemetry::trace::Span for RecordingSpan {
     }
 
     fn set_attribute(&mut self, attribute: KeyValue) {
-        let max = self.limits.attributes;
+        let max = self.settings.limits.attributes;
         if let Some(data) = self.record() {
             if data.attributes.len() < max {
                 data.attributes.push(attribute);
@@ -197,8 +195,8 @@ impl opentelemetry::trace::Span for RecordingSpan {
     }
 
     fn add_link(&mut self, span_context: SpanContext, mut attributes: Vec<KeyValue>) {
-        let limits = self.limits;
-        if let Some(data) = self.record() {
+        let limits = &self.settings.limits;
+        if let Some(data) = self.data.as_deref_mut().and_then(Option::as_mut) {
             let extras = data.extras();
             push_capped(
                 &mut extras.links,
@@ -229,7 +227,7 @@ impl opentelemetry::trace::Span for RecordingSpan {
                 record.end = timestamp.max(record.start);
                 // The box is what travels to the export thread, not the
                 // record: moving the record would copy it.
-                pipeline::submit(self.generation, slot);
+                pipeline::submit(self.settings.generation, slot);
             }
             None => slots::give_back(slot),
         }

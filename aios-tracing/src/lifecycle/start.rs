@@ -23,31 +23,49 @@ pub(crate) enum Parent {
     Given(Context),
 }
 
-/// A span just started.
+/// A span just started: its context, and whether that context is its
+/// parent's (the span is not recorded and nothing was built: the parent
+/// says "not sampled" already, or telemetry is suppressed). Laid out as
+/// the handle users hold, which takes it over as it is.
 #[derive(Debug)]
-pub(crate) enum Started {
-    /// Recording, in a context of its own.
-    Recording(Context),
-    /// Not recorded, and nothing built: the span is its parent's context,
-    /// which says "not sampled" already (or telemetry is suppressed).
-    /// `current`: that context is the thread's current one.
-    Inherited { cx: Context, current: bool },
-    /// Not recorded: an unsampled root with fresh ids, or a span made
-    /// while no SDK is active.
-    Unrecorded(Context),
+pub(crate) struct Started {
+    pub(crate) cx: Context,
+    pub(crate) inherited: bool,
+    /// `cx` is the thread's current context.
+    pub(crate) current: bool,
+}
+
+impl Started {
+    /// Recorded, or not recorded in a context of its own (an unsampled
+    /// root with fresh ids, or a span made while no SDK is active).
+    fn own(cx: Context) -> Started {
+        Started {
+            cx,
+            inherited: false,
+            current: false,
+        }
+    }
+
+    fn inherited(cx: Context, current: bool) -> Started {
+        Started {
+            cx,
+            inherited: true,
+            current,
+        }
+    }
 }
 
 /// Starts a span under `settings` (`None`: no SDK is active). `request`
 /// and `attributes` are only called for a span that is recorded.
-#[inline]
+#[inline(always)]
 pub(crate) fn start(
-    settings: Option<&SpanSettings>,
+    settings: Option<&'static SpanSettings>,
     parent: Parent,
     request: impl FnOnce() -> Request,
     attributes: impl FnOnce(&mut Attributes),
 ) -> Started {
     let Some(settings) = settings else {
-        return Started::Unrecorded(without_sdk(match parent {
+        return Started::own(without_sdk(match parent {
             Parent::Current { .. } => Context::current(),
             Parent::Given(cx) => cx,
         }));
@@ -60,18 +78,14 @@ pub(crate) fn start(
         Decision::Record(trace_id) => trace_id,
         Decision::Inherit => {
             return match parent {
-                Parent::Current { sync_body: true } => Started::Inherited {
-                    cx: Context::new(),
-                    current: true,
-                },
-                Parent::Current { sync_body: false } => Started::Inherited {
-                    cx: Context::current(),
-                    current: true,
-                },
-                Parent::Given(cx) => Started::Inherited { cx, current: false },
+                Parent::Current { sync_body: true } => Started::inherited(Context::new(), true),
+                Parent::Current { sync_body: false } => {
+                    Started::inherited(Context::current(), true)
+                }
+                Parent::Given(cx) => Started::inherited(cx, false),
             }
         }
-        Decision::Unsampled(cx) => return Started::Unrecorded(cx),
+        Decision::Unsampled(cx) => return Started::own(cx),
     };
     // Read again rather than cloned inside the decision: carrying a clone
     // out of `map_current` makes every unsampled span slower.
@@ -79,7 +93,7 @@ pub(crate) fn start(
         Parent::Current { .. } => Context::current(),
         Parent::Given(cx) => cx,
     };
-    Started::Recording(recording::start(
+    Started::own(recording::start(
         &parent,
         trace_id,
         settings,

@@ -220,8 +220,11 @@ async fn run(
     }
 }
 
-/// Hands the records to every sink, which read them now; the records
-/// are emptied afterwards, for their threads to reuse.
+/// Hands the records to every sink, which read them now (the last one
+/// may move their data out); the records are emptied afterwards, for
+/// their threads to reuse. Without a sink the data is taken out and
+/// dropped all the same, so that a pipeline that only counts spans works
+/// as one that exports them does.
 fn deliver(sinks: &mut [Box<dyn Sink>], records: &mut [&mut SpanRecord]) -> Vec<Delivery> {
     let count = sinks.len();
     let deliveries = sinks
@@ -229,6 +232,9 @@ fn deliver(sinks: &mut [Box<dyn Sink>], records: &mut [&mut SpanRecord]) -> Vec<
         .enumerate()
         .map(|(i, sink)| sink.export(SpanBatch::new(records, i + 1 == count)))
         .collect();
+    if count == 0 {
+        drop(SpanBatch::new(records, true).span_data());
+    }
     for record in records.iter_mut() {
         record.clear();
     }

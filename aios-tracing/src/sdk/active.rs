@@ -5,11 +5,13 @@
 //! Running SDKs form a stack in the order they were started; the active
 //! one is the most recent that is still running, so shutting down the
 //! newest makes the one before it active again. The active generation is
-//! one atomic load, and each thread caches the active SDK's state, so a
-//! span start takes no lock.
+//! one atomic load, and each thread caches the active SDK's span settings
+//! (a `'static` reference: no count to raise per span) and its state (for
+//! propagation), so a span start takes no lock.
 
 use super::state::SdkState;
-use std::cell::RefCell;
+use crate::lifecycle::SpanSettings;
+use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -20,6 +22,7 @@ static GENERATION: AtomicU64 = AtomicU64::new(0);
 static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
 
 thread_local! {
+    static SPANS: Cell<(u64, Option<&'static SpanSettings>)> = const { Cell::new((0, None)) };
     static CACHE: RefCell<Option<Arc<SdkState>>> = const { RefCell::new(None) };
 }
 
@@ -32,6 +35,27 @@ pub(crate) fn next_generation() -> u64 {
 #[inline]
 pub(crate) fn generation() -> u64 {
     GENERATION.load(Ordering::Acquire)
+}
+
+/// The active SDK's span settings (`None` when none is running).
+#[inline(always)]
+pub(crate) fn spans() -> Option<&'static SpanSettings> {
+    let generation = generation();
+    if generation == 0 {
+        return None;
+    }
+    match SPANS.try_with(Cell::get) {
+        Ok((cached, settings)) if cached == generation => settings,
+        _ => refresh_spans(),
+    }
+}
+
+#[cold]
+fn refresh_spans() -> Option<&'static SpanSettings> {
+    let settings = top().map(|state| state.spans);
+    let generation = settings.map_or(0, |s| s.generation);
+    let _ = SPANS.try_with(|cache| cache.set((generation, settings)));
+    settings
 }
 
 /// Calls `f` with the active SDK's state (`None` when none is running).

@@ -57,14 +57,14 @@ pub(super) fn running(config: &Config, generation: u64) -> Result<Arc<SdkState>,
         .with_span_processor(Processor(Arc::clone(&pipeline)))
         .build();
     Ok(Arc::new(SdkState {
-        spans: SpanSettings {
+        spans: Box::leak(Box::new(SpanSettings {
             generation,
             sampler: FastSampler {
                 ratio: config.sampling_ratio,
             },
             limits: SpanLimits::default(),
             scope: own_scope(config),
-        },
+        })),
         propagation: config.propagation.clone(),
         propagator: propagation::composite(&config.propagation),
         pipeline,

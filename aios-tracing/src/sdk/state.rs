@@ -13,7 +13,8 @@ use std::fmt;
 use std::sync::Arc;
 
 pub(crate) struct SdkState {
-    pub(crate) spans: SpanSettings,
+    /// Leaked: spans reach them by reference, without a count to keep.
+    pub(crate) spans: &'static SpanSettings,
     pub(crate) propagation: Propagation,
     pub(crate) propagator: TextMapCompositePropagator,
     pub(crate) pipeline: Arc<Pipeline>,

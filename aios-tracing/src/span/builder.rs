@@ -135,20 +135,19 @@ impl SpanBuilder {
             None => Parent::Current { sync_body: false },
             Some(cx) => Parent::Given(cx),
         };
-        let start = |sdk: Option<&SdkState>| {
-            let settings = sdk.map(|sdk| &sdk.spans);
-            let request = || Request {
-                name,
-                kind,
-                scope,
-                links,
-            };
-            lifecycle::start(settings, parent, request, |list| *list = attributes)
+        let settings = match &target {
+            Target::Active => active::spans(),
+            Target::Sdk(sdk) => sdk.as_ref().map(|sdk| sdk.spans),
         };
-        Span::from_started(match &target {
-            Target::Active => active::with(start),
-            Target::Sdk(sdk) => start(sdk.as_deref()),
-        })
+        let request = || Request {
+            name,
+            kind,
+            scope,
+            links,
+        };
+        Span::from_started(lifecycle::start(settings, parent, request, |list| {
+            *list = attributes;
+        }))
     }
 
     /// Starts the span and makes it current until the guard drops.

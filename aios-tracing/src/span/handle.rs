@@ -49,19 +49,16 @@ impl Span {
     }
 
     /// The handle of a span just started.
+    #[inline(always)]
     pub(crate) fn from_started(started: Started) -> Span {
-        match started {
-            Started::Recording(cx) | Started::Unrecorded(cx) => Span::from_context(cx),
-            Started::Inherited { cx, current } => Span::inherited(cx, current),
-        }
-    }
-
-    /// A span that is not recorded and reuses its parent's context `cx`;
-    /// `current`: `cx` is the thread's current context.
-    pub(crate) fn inherited(cx: Context, current: bool) -> Span {
+        let Started {
+            cx,
+            inherited,
+            current,
+        } = started;
         Span {
             cx,
-            inherited: true,
+            inherited,
             current,
         }
     }

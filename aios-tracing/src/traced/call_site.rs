@@ -50,23 +50,21 @@ impl CallSite {
         sync_body: bool,
         attributes: impl FnOnce(AttributeList<'_>),
     ) -> Span {
-        active::with(|sdk| {
-            let request = || Request {
-                name,
-                kind,
-                scope: Some(self.scope()),
-                links: Vec::new(),
-            };
-            // Pushed one by one straight into the span's record: an array
-            // of them iterated and flattened costs more than the rest of
-            // the start, and every move of the list is a copy.
-            Span::from_started(lifecycle::start(
-                sdk.map(|sdk| &sdk.spans),
-                Parent::Current { sync_body },
-                request,
-                |list| attributes(AttributeList(list)),
-            ))
-        })
+        let request = || Request {
+            name,
+            kind,
+            scope: Some(self.scope()),
+            links: Vec::new(),
+        };
+        // Pushed one by one straight into the span's record: an array of
+        // them iterated and flattened costs more than the rest of the
+        // start, and every move of the list is a copy.
+        Span::from_started(lifecycle::start(
+            active::spans(),
+            Parent::Current { sync_body },
+            request,
+            |list| attributes(AttributeList(list)),
+        ))
     }
 }
 
