@@ -84,6 +84,7 @@ fn w3c_inbound_traceparent_tracestate_and_baggage_continue_the_trace() {
 
 #[test]
 fn http_header_maps_carry_context_too() {
+    // Flags `03`: sampled, and W3C Level 2's `random` (the trace id is).
     let fx = sdk(None);
     let root = fx.sdk().span("client").entered();
     let outbound = inject_headers(http::HeaderMap::new());
@@ -96,7 +97,7 @@ fn http_header_maps_carry_context_too() {
     assert_eq!(
         value,
         format!(
-            "00-{}-{}-01",
+            "00-{}-{}-03",
             root.span_context().trace_id(),
             root.span_context().span_id()
         )
@@ -210,5 +211,68 @@ fn b3_unsampled_and_malformed_inputs() {
         let cx = sdk.extract_context(&headers(&[("b3", bad)]));
         assert!(!cx.span().span_context().is_valid(), "accepted {bad:?}");
     }
+    fx.shutdown();
+}
+
+/// B3's debug flag implies an accept decision: `d` in the single header
+/// and `X-B3-Flags: 1` both read as sampled, and `d` goes on downstream.
+#[test]
+fn b3_debug_reads_as_sampled() {
+    let fx = sdk(Some("b3,b3multi"));
+    let sdk = fx.sdk();
+    let single = sdk.extract_context(&headers(&[(
+        "b3",
+        &format!("{B3_TRACE_ID}-{B3_SPAN_ID}-d"),
+    )]));
+    let multi = sdk.extract_context(&headers(&[
+        ("X-B3-TraceId", B3_TRACE_ID),
+        ("X-B3-SpanId", B3_SPAN_ID),
+        ("X-B3-Flags", "1"),
+    ]));
+    for cx in [&single, &multi] {
+        assert!(cx.span().span_context().is_sampled());
+        assert!(Span::builder("debugged").parent(cx).start().is_recording());
+    }
+    let _attached = single.clone().attach();
+    let outbound = sdk.inject_headers(HashMap::new());
+    let b3 = outbound.get("b3").expect("b3 injected");
+    assert!(b3.starts_with(B3_TRACE_ID) && b3.ends_with("-d"), "{b3}");
+    fx.shutdown();
+}
+
+/// A request not sampled here builds no span, yet what it sends on names
+/// a span id of its own (W3C: the parent-id is the caller's span), a new
+/// one per request, with the caller's trace id, flags and tracestate
+/// exactly as received.
+#[test]
+fn an_unsampled_request_sends_a_fresh_parent_id_and_the_tracestate_as_received() {
+    let fx = sdk(None);
+    let sdk = fx.sdk();
+    let inbound = headers(&[
+        (
+            "traceparent",
+            "00-12345678901234567890123456789012-1234567890123456-02",
+        ),
+        ("tracestate", "foo@@bar=1, \t baz=2"),
+    ]);
+    let cx = sdk.extract_context(&inbound);
+    let _attached = cx.attach();
+    let span = Span::builder("handler").start();
+    assert!(!span.is_recording());
+    let _entered = span.enter();
+    let first = sdk.inject_headers(HashMap::new());
+    let second = sdk.inject_headers(HashMap::new());
+    let fields = |h: &HashMap<String, String>| {
+        let parts: Vec<String> = h["traceparent"].split('-').map(str::to_owned).collect();
+        (parts[1].clone(), parts[2].clone(), parts[3].clone())
+    };
+    let (trace_a, parent_a, flags_a) = fields(&first);
+    let (trace_b, parent_b, _) = fields(&second);
+    assert_eq!(trace_a, "12345678901234567890123456789012");
+    assert_eq!(trace_b, trace_a);
+    assert_ne!(parent_a, "1234567890123456");
+    assert_ne!(parent_a, parent_b);
+    assert_eq!(flags_a, "02", "random flag kept, not sampled");
+    assert_eq!(first["tracestate"], "foo@@bar=1,baz=2");
     fx.shutdown();
 }

@@ -14,8 +14,8 @@
 //! still lives in an OpenTelemetry [`Context`], so code using the plain
 //! OpenTelemetry API sees it as the current span and can annotate it.
 
-use super::clock;
 use super::settings::SpanSettings;
+use super::{clock, sampling};
 use crate::data::{Attributes, Extras, Scope, SpanRecord};
 use crate::limits::{cap, push_capped, SpanLimits};
 use crate::pipeline::{self, slots};
@@ -51,24 +51,21 @@ pub(crate) fn start(
     let ids = RandomIdGenerator::default();
     let parent_span = parent.span();
     let parent_sc = parent_span.span_context();
-    let (trace_id, parent_span_id, parent_is_remote, trace_state) = if parent_sc.is_valid() {
+    let (trace_id, parent_span_id, parent_is_remote, flags, trace_state) = if parent_sc.is_valid() {
         (
             parent_sc.trace_id(),
             parent_sc.span_id(),
             parent_sc.is_remote(),
+            // W3C Level 2's `random` flag, if the parent has it, stays.
+            parent_sc.trace_flags() | TraceFlags::SAMPLED,
             parent_sc.trace_state().clone(),
         )
     } else {
         let trace_id = trace_id.unwrap_or_else(|| ids.new_trace_id());
-        (trace_id, SpanId::INVALID, false, TraceState::NONE)
+        let flags = TraceFlags::SAMPLED | sampling::RANDOM_TRACE_ID;
+        (trace_id, SpanId::INVALID, false, flags, TraceState::NONE)
     };
-    let span_context = SpanContext::new(
-        trace_id,
-        ids.new_span_id(),
-        TraceFlags::SAMPLED,
-        false,
-        trace_state,
-    );
+    let span_context = SpanContext::new(trace_id, ids.new_span_id(), flags, false, trace_state);
     let limits = &settings.limits;
     let now = clock::now();
     let mut slot = slots::take();

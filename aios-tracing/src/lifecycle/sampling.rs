@@ -15,6 +15,10 @@ use opentelemetry::trace::{SpanContext, TraceContextExt, TraceFlags, TraceId, Tr
 use opentelemetry::Context;
 use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator};
 
+/// W3C Trace Context Level 2's `random` flag: the trace id is random, as
+/// every one this crate draws is.
+pub(crate) const RANDOM_TRACE_ID: TraceFlags = TraceFlags::new(0x02);
+
 /// What to do for a span about to start.
 pub(crate) enum Decision {
     /// Record it; a new root takes this trace id if there is one.
@@ -74,7 +78,7 @@ fn decide(parent: &Context, ratio: f64) -> Decision {
     let unsampled = SpanContext::new(
         trace_id,
         ids.new_span_id(),
-        TraceFlags::default(),
+        RANDOM_TRACE_ID,
         false,
         TraceState::NONE,
     );

@@ -10,24 +10,49 @@
 //! use the active SDK's (the most recently started one still running), or
 //! the `opentelemetry` global propagator when no SDK runs.
 
+mod b3;
+mod tracestate;
 mod w3c;
 
 use crate::config::Propagation;
 use crate::sdk::active;
-use opentelemetry::propagation::{
-    Extractor, Injector, TextMapCompositePropagator, TextMapPropagator,
-};
+use b3::B3;
+use opentelemetry::propagation::text_map_propagator::FieldIter;
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
+use opentelemetry::trace::{SpanContext, TraceContextExt as _};
 use opentelemetry::Context;
-use opentelemetry_propagator_b3::{B3Encoding, Propagator as B3};
-use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentelemetry_propagator_b3::B3Encoding;
+use opentelemetry_sdk::propagation::BaggagePropagator;
+use opentelemetry_sdk::trace::{IdGenerator as _, RandomIdGenerator};
 use std::collections::HashMap;
-use w3c::StrictTraceContext;
+use std::fmt;
+use w3c::TraceContext;
 
-/// Builds the composite propagator the configuration asks for.
-pub(crate) fn composite(config: &Propagation) -> TextMapCompositePropagator {
+/// One SDK's propagators, in the order the configuration lists them.
+///
+/// What leaves the process always names a span of its own as the parent:
+/// when the current span is a remote parent (a request not sampled here
+/// builds no span, and its spans run in the caller's context), the
+/// outgoing headers carry a fresh span id in that trace, with the same
+/// flags and trace state, as OpenTelemetry gives every span an id.
+pub(crate) struct Propagators {
+    parts: Vec<Box<dyn TextMapPropagator + Send + Sync>>,
+    fields: Vec<String>,
+}
+
+impl fmt::Debug for Propagators {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Propagators")
+            .field("fields", &self.fields)
+            .finish()
+    }
+}
+
+/// Builds the propagators the configuration asks for.
+pub(crate) fn composite(config: &Propagation) -> Propagators {
     let mut parts: Vec<Box<dyn TextMapPropagator + Send + Sync>> = Vec::new();
     if config.trace_context {
-        parts.push(Box::new(StrictTraceContext(TraceContextPropagator::new())));
+        parts.push(Box::new(TraceContext::new()));
     }
     let b3 = match (config.b3_single, config.b3_multi) {
         (true, true) => Some(B3Encoding::SingleAndMultiHeader),
@@ -36,12 +61,54 @@ pub(crate) fn composite(config: &Propagation) -> TextMapCompositePropagator {
         (false, false) => None,
     };
     if let Some(encoding) = b3 {
-        parts.push(Box::new(B3::with_encoding(encoding)));
+        parts.push(Box::new(B3::new(encoding)));
     }
     if config.baggage {
         parts.push(Box::new(BaggagePropagator::new()));
     }
-    TextMapCompositePropagator::new(parts)
+    let fields = parts
+        .iter()
+        .flat_map(|part| part.fields().map(str::to_owned))
+        .collect();
+    Propagators { parts, fields }
+}
+
+/// The context to write into outgoing headers: `cx` itself, or, when its
+/// span is a remote parent, that parent's trace with a fresh span id.
+fn outgoing(cx: &Context) -> Option<Context> {
+    let span = cx.span();
+    let sc = span.span_context();
+    if !(sc.is_valid() && sc.is_remote()) {
+        return None;
+    }
+    let own = SpanContext::new(
+        sc.trace_id(),
+        RandomIdGenerator::default().new_span_id(),
+        sc.trace_flags(),
+        false,
+        sc.trace_state().clone(),
+    );
+    Some(cx.with_remote_span_context(own))
+}
+
+impl TextMapPropagator for Propagators {
+    fn inject_context(&self, cx: &Context, injector: &mut dyn Injector) {
+        let fresh = outgoing(cx);
+        let cx = fresh.as_ref().unwrap_or(cx);
+        for part in &self.parts {
+            part.inject_context(cx, injector);
+        }
+    }
+
+    fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
+        self.parts.iter().fold(cx.clone(), |cx, part| {
+            part.extract_with_context(&cx, extractor)
+        })
+    }
+
+    fn fields(&self) -> FieldIter<'_> {
+        FieldIter::new(&self.fields)
+    }
 }
 
 /// Something headers can be written to and read from.
@@ -63,6 +130,13 @@ pub trait Carrier {
     fn lookup(&self, key: &str) -> Option<&str>;
     /// All header names.
     fn names(&self) -> Vec<&str>;
+
+    /// Every value of a header given on several lines, in order (W3C
+    /// `tracestate` may be). The default is [`lookup`](Carrier::lookup)'s
+    /// one value.
+    fn lookup_all(&self, key: &str) -> Vec<&str> {
+        self.lookup(key).into_iter().collect()
+    }
 }
 
 impl Carrier for HashMap<String, String> {
@@ -101,6 +175,13 @@ impl Carrier for http::HeaderMap {
     fn names(&self) -> Vec<&str> {
         self.keys().map(http::header::HeaderName::as_str).collect()
     }
+
+    fn lookup_all(&self, key: &str) -> Vec<&str> {
+        self.get_all(key)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    }
 }
 
 struct AsInjector<'a, C: ?Sized>(&'a mut C);
@@ -119,6 +200,11 @@ impl<C: Carrier + ?Sized> Extractor for AsExtractor<'_, C> {
 
     fn keys(&self) -> Vec<&str> {
         self.0.names()
+    }
+
+    fn get_all(&self, key: &str) -> Option<Vec<&str>> {
+        let all = self.0.lookup_all(key);
+        (!all.is_empty()).then_some(all)
     }
 }
 

@@ -7,7 +7,7 @@
 use crate::config::Propagation;
 use crate::lifecycle::SpanSettings;
 use crate::pipeline::Pipeline;
-use opentelemetry::propagation::TextMapCompositePropagator;
+use crate::propagation::Propagators;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use std::fmt;
 use std::sync::Arc;
@@ -16,7 +16,7 @@ pub(crate) struct SdkState {
     /// Leaked: spans reach them by reference, without a count to keep.
     pub(crate) spans: &'static SpanSettings,
     pub(crate) propagation: Propagation,
-    pub(crate) propagator: TextMapCompositePropagator,
+    pub(crate) propagator: Propagators,
     pub(crate) pipeline: Arc<Pipeline>,
     pub(crate) provider: SdkTracerProvider,
 }
