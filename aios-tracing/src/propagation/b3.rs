@@ -29,10 +29,8 @@ impl TextMapPropagator for B3 {
 
     fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
         let extracted = self.0.extract_with_context(cx, extractor);
-        let span = extracted.span();
-        let sc = span.span_context();
+        let sc = extracted.span().span_context().clone();
         if !sc.is_valid() || sc.is_sampled() || sc.trace_flags() & DEBUG != DEBUG {
-            drop(span);
             return extracted;
         }
         let sampled = SpanContext::new(
@@ -42,7 +40,6 @@ impl TextMapPropagator for B3 {
             true,
             sc.trace_state().clone(),
         );
-        drop(span);
         extracted.with_remote_span_context(sampled)
     }
 

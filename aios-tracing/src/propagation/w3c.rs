@@ -107,9 +107,7 @@ impl TextMapPropagator for TraceContext {
         let Some((trace_id, span_id, flags)) = parse_traceparent(value) else {
             return cx.clone();
         };
-        let received = extractor
-            .get_all(TRACESTATE)
-            .and_then(|lines| tracestate::parse(lines));
+        let received = extractor.get_all(TRACESTATE).and_then(tracestate::parse);
         let state = received
             .as_ref()
             .map_or(TraceState::NONE, |received| received.state.clone());
@@ -145,7 +143,7 @@ mod tests {
             format!("00-{}-00f067aa0ba902b7-01", ID.to_uppercase()),
             format!("00-{}-00f067aa0ba902b7-01", &ID[1..]),
             format!("00-{ID}-0000000000000000-01"),
-            format!("00-00000000000000000000000000000000-00f067aa0ba902b7-01"),
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01".to_owned(),
             format!("00-{ID}-00f067aa0ba902b7-1"),
             format!("0-{ID}-00f067aa0ba902b7-01"),
             String::new(),
