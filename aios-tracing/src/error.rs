@@ -92,6 +92,50 @@ impl ConfigError {
     }
 }
 
+/// A standard `OTEL_*` variable whose value could not be used, and was
+/// ignored: the OpenTelemetry specification's rule, so that one
+/// environment shared by services in every language never stops this
+/// one. Logged (target `aios_tracing`) when the SDK starts, and listed by
+/// [`Config::warnings`](crate::Config::warnings). With
+/// [`strict_env`](crate::TracingSdkBuilder::strict_env) these are errors.
+///
+/// ```
+/// use aios_tracing::TracingSdk;
+/// let config = TracingSdk::builder("svc")
+///     .environment([("OTEL_TRACES_SAMPLER", "xray")])
+///     .resolve()?;
+/// let warning = &config.warnings()[0];
+/// assert_eq!(warning.setting, "OTEL_TRACES_SAMPLER");
+/// assert_eq!(
+///     warning.to_string(),
+///     "OTEL_TRACES_SAMPLER=\"xray\" ignored: must be one of always_on, always_off, traceidratio, \
+///      parentbased_always_on, parentbased_always_off, parentbased_traceidratio; using parentbased_always_on"
+/// );
+/// # Ok::<(), aios_tracing::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConfigWarning {
+    /// The variable.
+    pub setting: String,
+    /// Its value, quoted verbatim (secrets redacted).
+    pub value: String,
+    /// What the value must be.
+    pub expected: String,
+    /// What is used instead.
+    pub instead: String,
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}={:?} ignored: must be {}; using {}",
+            self.setting, self.value, self.expected, self.instead
+        )
+    }
+}
+
 /// Why `shutdown` or `force_flush` did not finish cleanly.
 ///
 /// Spans that could not be delivered are already counted in

@@ -42,10 +42,11 @@ mod transport;
 
 pub use aios_tracing_macros::{span, trace};
 pub use attributes::IntoKeyValue;
-pub use config::{Config, Propagation, Protocol, TlsFiles};
+pub use config::{Compression, Config, Propagation, Protocol, Sampler, TlsFiles};
 pub use current::link_current_span;
-pub use error::{ConfigError, ShutdownError, Source};
+pub use error::{ConfigError, ConfigWarning, ShutdownError, Source};
 pub use future::{FutureExt, Instrumented, CANCELLED_ATTRIBUTE};
+pub use limits::SpanLimits;
 pub use pipeline::ExportStats;
 pub use propagation::{extract_context, inject_context, inject_headers, Carrier};
 pub use sdk::{TracingSdk, TracingSdkBuilder};

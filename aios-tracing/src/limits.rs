@@ -5,14 +5,27 @@
 
 use opentelemetry::{Array, KeyValue, StringValue, Value};
 
-/// The limits one SDK applies to its spans.
+/// What a span keeps at most; past a limit, items are dropped and
+/// counted (the counts are exported). Set with the builder's `max_*`
+/// methods or the `OTEL_*_COUNT_LIMIT` variables.
+///
+/// ```
+/// let limits = aios_tracing::SpanLimits::default();
+/// assert_eq!((limits.attributes, limits.events, limits.links), (128, 128, 128));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct SpanLimits {
-    pub(crate) attributes: usize,
-    pub(crate) events: usize,
-    pub(crate) links: usize,
-    pub(crate) attributes_per_event: usize,
-    pub(crate) attributes_per_link: usize,
+#[non_exhaustive]
+pub struct SpanLimits {
+    /// Attributes per span.
+    pub attributes: usize,
+    /// Events per span.
+    pub events: usize,
+    /// Links per span.
+    pub links: usize,
+    /// Attributes per event.
+    pub attributes_per_event: usize,
+    /// Attributes per link.
+    pub attributes_per_link: usize,
 }
 
 impl Default for SpanLimits {

@@ -52,7 +52,10 @@ pub(crate) fn install(sampler: Sampler) -> Installed {
     let state = Arc::new(SdkState {
         spans: Box::leak(Box::new(SpanSettings {
             generation,
-            sampler: FastSampler { ratio },
+            sampler: FastSampler {
+                ratio,
+                parent_based: true,
+            },
             limits: SpanLimits::default(),
             scope: scope::intern("default", ""),
         })),

@@ -2,10 +2,12 @@
 //! defaults, as `init` uses it.
 
 use super::precedence::Origin;
-use super::protocol::Protocol;
+use super::protocol::{Compression, Protocol};
 use super::redact;
+use super::sampling::Sampler;
 use super::{Propagation, TlsFiles};
-use crate::error::ConfigError;
+use crate::error::{ConfigError, ConfigWarning};
+use crate::limits::SpanLimits;
 use crate::transport::tls::TlsMaterial;
 use http::header::{HeaderName, HeaderValue};
 use opentelemetry::KeyValue;
@@ -28,7 +30,10 @@ pub struct Config {
     pub insecure: bool,
     /// Headers sent with each export request.
     pub headers: Vec<(HeaderName, HeaderValue)>,
-    /// Ratio for `TraceIdRatioBased`.
+    /// The sampler.
+    pub sampler: Sampler,
+    /// The sampler's ratio of new traces recorded (1 or 0 for the fixed
+    /// samplers).
     pub sampling_ratio: f64,
     /// Batch (true) or send-per-span (false).
     pub use_batch: bool,
@@ -48,6 +53,8 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Bound for one export request including retries.
     pub export_timeout: Duration,
+    /// Compression of export requests.
+    pub compression: Compression,
     /// Queue bound in spans.
     pub max_queue_size: usize,
     /// Queue bound in estimated bytes.
@@ -58,15 +65,30 @@ pub struct Config {
     pub scheduled_delay: Duration,
     /// Longest string attribute value in bytes.
     pub max_attribute_value_length: usize,
+    /// Attributes, events and links a span keeps.
+    pub span_limits: SpanLimits,
+    /// The HTTP proxy export requests go through (OTLP/HTTP only).
+    pub proxy: Option<http::Uri>,
+    /// Hosts reached without the proxy (reqwest's `NO_PROXY` syntax).
+    pub no_proxy: Option<String>,
+    /// Unusable values of standard variables are errors, not warnings.
+    pub strict_env: bool,
     /// TLS files.
     pub tls: TlsFiles,
     /// The TLS files' contents, read and checked (empty without OTLP).
     pub(crate) tls_material: TlsMaterial,
     /// Where the endpoint came from, for errors about it.
     pub(crate) endpoint_origin: Origin,
+    pub(crate) warnings: Vec<ConfigWarning>,
 }
 
 impl Config {
+    /// The standard variables whose values could not be used, and were
+    /// ignored (logged when the SDK starts).
+    pub fn warnings(&self) -> &[ConfigWarning] {
+        &self.warnings
+    }
+
     /// The transport refused the endpoint: an error naming where it came from.
     pub(crate) fn transport_error(&self, reason: String) -> ConfigError {
         self.endpoint_origin.invalid(
@@ -85,7 +107,7 @@ impl fmt::Debug for Config {
             .field("endpoint", &self.endpoint)
             .field("insecure", &self.insecure)
             .field("headers", &redact::Headers(&self.headers))
-            .field("sampling_ratio", &self.sampling_ratio)
+            .field("sampler", &self.sampler)
             .field("use_batch", &self.use_batch)
             .field("console", &self.console)
             .field("otlp", &self.otlp)
@@ -103,7 +125,13 @@ impl fmt::Debug for Config {
                 "max_attribute_value_length",
                 &self.max_attribute_value_length,
             )
+            .field("compression", &self.compression)
+            .field("span_limits", &self.span_limits)
+            .field("proxy", &self.proxy)
+            .field("no_proxy", &self.no_proxy)
+            .field("strict_env", &self.strict_env)
             .field("tls", &self.tls)
+            .field("warnings", &self.warnings)
             .finish_non_exhaustive()
     }
 }

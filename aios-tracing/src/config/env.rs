@@ -1,27 +1,58 @@
-//! Reading settings from the environment, and the parsers for the
+//! Reading settings from the environment, with the warnings the lenient
+//! reading of the standard variables gives; and the parsers for the
 //! `OTEL_*` list formats (`k=v,k2=v2`, percent-encoded).
 
-use crate::error::{ConfigError, Source};
+use crate::error::{ConfigError, ConfigWarning, Source};
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// Where environment variables are read from: the process, or a map the
 /// caller supplied (handy for tests and for settings kept in files).
 #[derive(Debug, Clone, Default)]
-pub(crate) enum Environment {
+pub(crate) enum Vars {
     #[default]
     Process,
     Map(HashMap<String, String>),
 }
 
+/// The environment while a configuration is resolved: the variables,
+/// whether the standard ones are read strictly, and the warnings their
+/// unusable values gave so far.
+#[derive(Debug)]
+pub(crate) struct Environment {
+    vars: Vars,
+    /// Unusable values of standard variables are errors, not warnings.
+    pub(crate) strict: bool,
+    warnings: RefCell<Vec<ConfigWarning>>,
+}
+
 impl Environment {
+    pub(crate) fn new(vars: Vars) -> Self {
+        Environment {
+            vars,
+            strict: false,
+            warnings: RefCell::new(Vec::new()),
+        }
+    }
+
     /// The variable's value, trimmed; unset and blank read as `None`.
     pub(crate) fn get(&self, name: &str) -> Option<String> {
-        let raw = match self {
-            Environment::Process => std::env::var(name).ok(),
-            Environment::Map(map) => map.get(name).cloned(),
+        let raw = match &self.vars {
+            Vars::Process => std::env::var(name).ok(),
+            Vars::Map(map) => map.get(name).cloned(),
         }?;
         let trimmed = raw.trim();
         (!trimmed.is_empty()).then(|| trimmed.to_owned())
+    }
+
+    /// Notes a warning, to be logged once the SDK starts.
+    pub(crate) fn warn(&self, warning: ConfigWarning) {
+        self.warnings.borrow_mut().push(warning);
+    }
+
+    /// The warnings so far.
+    pub(crate) fn into_warnings(self) -> Vec<ConfigWarning> {
+        self.warnings.into_inner()
     }
 
     /// The first of `names` that is set, with its name.

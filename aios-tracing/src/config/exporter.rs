@@ -4,7 +4,8 @@
 use super::endpoint;
 use super::env::{parse_key_value_list, Environment};
 use super::given::Given;
-use super::precedence::{self, lookup, Origin, Raw};
+use super::precedence::{self, lookup, reject, Found, Origin, Raw};
+use super::protocol::Compression;
 use super::protocol::Protocol;
 use crate::error::ConfigError;
 use http::header::{HeaderName, HeaderValue};
@@ -21,6 +22,7 @@ pub(super) struct Exporter {
     pub(super) otlp: bool,
     pub(super) console: bool,
     pub(super) timeout: Duration,
+    pub(super) compression: Compression,
 }
 
 pub(super) fn resolve(b: &Given, env: &Environment) -> Result<Exporter, ConfigError> {
@@ -34,8 +36,16 @@ pub(super) fn resolve(b: &Given, env: &Environment) -> Result<Exporter, ConfigEr
             "OTEL_EXPORTER_OTLP_PROTOCOL",
         ],
     )
-    .map(|found| found.parse(|t| t.parse().ok(), "one of grpc, http/protobuf, http/json"))
+    .map(|found| {
+        found.parse(
+            env,
+            |t| t.parse().ok(),
+            "one of grpc, http/protobuf, http/json",
+            "grpc",
+        )
+    })
     .transpose()?
+    .flatten()
     .map_or(Protocol::Grpc, |(protocol, _)| protocol);
     let insecure = precedence::flag(
         b.insecure,
@@ -57,16 +67,24 @@ pub(super) fn resolve(b: &Given, env: &Environment) -> Result<Exporter, ConfigEr
             "OTEL_EXPORTER_OTLP_ENDPOINT",
         ],
     )
-    .unwrap_or_else(|| {
-        (
-            endpoint::default_for(protocol).to_owned(),
-            Origin::builder("otlp_endpoint"),
-        )
-    });
+    .unwrap_or_else(|| default_endpoint(protocol));
     // The per-signal variable is a full URL, used as it is (the spec's rule).
     let verbatim = endpoint_origin.setting == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
-    let endpoint =
-        endpoint::normalize(&raw_endpoint, protocol, insecure, verbatim, endpoint_origin)?;
+    let (endpoint, endpoint_origin) =
+        match endpoint::normalize(&raw_endpoint, protocol, insecure, verbatim, endpoint_origin) {
+            Ok(endpoint) => (endpoint, endpoint_origin),
+            Err(error) if !endpoint_origin.is_standard() || env.strict => return Err(error),
+            Err(error) => {
+                let expected = match &error {
+                    ConfigError::InvalidValue { expected, .. } => expected.clone(),
+                    other => other.to_string(),
+                };
+                let (fallback, origin) = default_endpoint(protocol);
+                reject(env, endpoint_origin, &expected, &raw_endpoint, &fallback)?;
+                let endpoint = endpoint::normalize(&fallback, protocol, insecure, false, origin)?;
+                (endpoint, origin)
+            }
+        };
     let console = precedence::flag(
         b.console,
         "enable_console_exporter",
@@ -87,10 +105,48 @@ pub(super) fn resolve(b: &Given, env: &Environment) -> Result<Exporter, ConfigEr
             b.export_timeout,
             "export_timeout",
             env,
-            &["OTEL_EXPORTER_OTLP_TIMEOUT"],
+            &[
+                "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+                "OTEL_EXPORTER_OTLP_TIMEOUT",
+                "OTEL_BSP_EXPORT_TIMEOUT",
+            ],
             Duration::from_secs(10),
         )?,
+        compression: compression(b, env)?,
     })
+}
+
+fn default_endpoint(protocol: Protocol) -> (String, Origin) {
+    (
+        endpoint::default_for(protocol).to_owned(),
+        Origin::builder("otlp_endpoint"),
+    )
+}
+
+/// gzip or none; gzip needs the `gzip` feature.
+fn compression(b: &Given, env: &Environment) -> Result<Compression, ConfigError> {
+    let Some(found) = lookup(
+        b.compression,
+        "otlp_compression",
+        env,
+        &[
+            "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+            "OTEL_EXPORTER_OTLP_COMPRESSION",
+        ],
+    ) else {
+        return Ok(Compression::None);
+    };
+    let Some((compression, origin)) =
+        found.parse(env, |t| t.parse().ok(), "gzip or none", "none")?
+    else {
+        return Ok(Compression::None);
+    };
+    if compression == Compression::Gzip && !cfg!(feature = "gzip") {
+        let expected = "none (gzip needs the `gzip` feature of aios-tracing)";
+        reject(env, origin, expected, "gzip", "none")?;
+        return Ok(Compression::None);
+    }
+    Ok(compression)
 }
 
 /// Which of OTLP and the console run: `enable_otlp_exporter`, else
@@ -109,13 +165,23 @@ fn exporters(b: &Given, env: &Environment, console: bool) -> Result<(bool, bool)
         Raw::Text(text) => text,
     };
     let (mut otlp, mut console) = (false, b.console.unwrap_or(false) || console);
+    let mut known = false;
     for name in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        match name {
+        match name.to_ascii_lowercase().as_str() {
             "otlp" => otlp = true,
-            "console" => console = true,
+            // `logging` is the specification's deprecated name for it.
+            "console" | "logging" => console = true,
             "none" => {}
-            _ => return Err(found.origin.invalid("a list of otlp, console, none", text)),
+            _ => {
+                let expected = "a list of otlp, console, none (zipkin is not provided)";
+                reject(env, found.origin, expected, name, "the other entries")?;
+                continue;
+            }
         }
+        known = true;
+    }
+    if !known {
+        return Ok((true, console));
     }
     Ok((otlp, console))
 }
@@ -132,6 +198,21 @@ fn headers(b: &Given, env: &Environment) -> Result<Vec<(HeaderName, HeaderValue)
     ) else {
         return Ok(Vec::new());
     };
+    let origin = found.origin;
+    match parse_headers(found) {
+        Err(ConfigError::InvalidValue {
+            expected, value, ..
+        }) if origin.is_standard() && !env.strict => {
+            reject(env, origin, &expected, &value, "no headers")?;
+            Ok(Vec::new())
+        }
+        parsed => parsed,
+    }
+}
+
+fn parse_headers(
+    found: Found<Vec<(String, String)>>,
+) -> Result<Vec<(HeaderName, HeaderValue)>, ConfigError> {
     let origin = found.origin;
     let pairs = match found.raw {
         Raw::Given(pairs) => pairs,

@@ -1,9 +1,10 @@
 //! What the application gave the builder, before resolution: every
 //! setting's builder value, and where to read the environment from.
 
-use super::env::Environment;
-use super::protocol::Protocol;
+use super::env::Vars;
+use super::protocol::{Compression, Protocol};
 use super::redact;
+use super::sampling::Sampler;
 use opentelemetry::KeyValue;
 use std::fmt;
 use std::path::PathBuf;
@@ -18,7 +19,7 @@ pub(crate) struct Given {
     pub(crate) endpoint: Option<String>,
     pub(crate) insecure: Option<bool>,
     pub(crate) headers: Option<Vec<(String, String)>>,
-    pub(crate) sampling_ratio: Option<f64>,
+    pub(crate) sampler: Option<Sampler>,
     pub(crate) use_batch: Option<bool>,
     pub(crate) console: Option<bool>,
     pub(crate) b3: Option<bool>,
@@ -34,7 +35,21 @@ pub(crate) struct Given {
     pub(crate) scheduled_delay: Option<Duration>,
     pub(crate) max_attribute_value_length: Option<usize>,
     pub(crate) tls: TlsFiles,
-    pub(crate) env: Environment,
+    pub(crate) span_limits: GivenLimits,
+    pub(crate) compression: Option<Compression>,
+    pub(crate) proxy: Option<String>,
+    pub(crate) strict_env: Option<bool>,
+    pub(crate) vars: Vars,
+}
+
+/// Span limits given one by one (`None`: from the environment or default).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct GivenLimits {
+    pub(crate) attributes: Option<usize>,
+    pub(crate) events: Option<usize>,
+    pub(crate) links: Option<usize>,
+    pub(crate) attributes_per_event: Option<usize>,
+    pub(crate) attributes_per_link: Option<usize>,
 }
 
 impl fmt::Debug for Given {
@@ -47,7 +62,7 @@ impl fmt::Debug for Given {
             .field("endpoint", &self.endpoint)
             .field("insecure", &self.insecure)
             .field("headers", &headers)
-            .field("sampling_ratio", &self.sampling_ratio)
+            .field("sampler", &self.sampler)
             .field("use_batch", &self.use_batch)
             .field("console", &self.console)
             .field("b3", &self.b3)

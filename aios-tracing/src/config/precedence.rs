@@ -2,9 +2,14 @@
 //! environment variable that is set, else the default; with where the
 //! value came from, so an error names the builder call or the variable
 //! to fix.
+//!
+//! And what an unusable value costs: the builder's values and the crate's
+//! own variables fail `init`; a standard variable (`OTEL_*`, the proxy
+//! variables) is ignored with a warning and the default used, as the
+//! OpenTelemetry specification says, unless the environment is strict.
 
 use super::env::Environment;
-use crate::error::{ConfigError, Source};
+use crate::error::{ConfigError, ConfigWarning, Source};
 use std::fmt;
 use std::time::Duration;
 
@@ -28,6 +33,16 @@ impl Origin {
         Origin {
             setting: var,
             source: Source::Env(var),
+        }
+    }
+
+    /// Whether this is a standard variable: neither the builder nor one of
+    /// the crate's own variables.
+    pub(crate) fn is_standard(&self) -> bool {
+        const OWN: [&str; 3] = ["OTLP_ENDPOINT", "OTLP_PROTOCOL", "DEPLOYMENT_ENV"];
+        match self.source {
+            Source::Builder => false,
+            Source::Env(var) => !var.starts_with("AIOS_TRACING_") && !OWN.contains(&var),
         }
     }
 
@@ -74,25 +89,54 @@ pub(crate) fn lookup<T>(
     })
 }
 
+/// An unusable value: an error, or for a standard variable (when the
+/// environment is not strict) a warning, after which the caller uses
+/// what `instead` describes.
+pub(crate) fn reject(
+    env: &Environment,
+    origin: Origin,
+    expected: &str,
+    value: &str,
+    instead: &str,
+) -> Result<(), ConfigError> {
+    if origin.is_standard() && !env.strict {
+        env.warn(ConfigWarning {
+            setting: origin.setting.to_owned(),
+            value: value.to_owned(),
+            expected: expected.to_owned(),
+            instead: instead.to_owned(),
+        });
+        Ok(())
+    } else {
+        Err(origin.invalid(expected, value))
+    }
+}
+
 impl<T> Found<T> {
-    /// The value, parsing text with `parse`; `expected` says what the text
-    /// must look like when it does not parse.
+    /// The value, text parsed with `parse` (`expected` says what it must
+    /// look like); `None` when a standard variable's unusable text was
+    /// ignored, and the caller uses what `instead` describes.
     pub(crate) fn parse(
         self,
+        env: &Environment,
         parse: impl FnOnce(&str) -> Option<T>,
         expected: &str,
-    ) -> Result<(T, Origin), ConfigError> {
+        instead: &str,
+    ) -> Result<Option<(T, Origin)>, ConfigError> {
         match self.raw {
-            Raw::Given(value) => Ok((value, self.origin)),
+            Raw::Given(value) => Ok(Some((value, self.origin))),
             Raw::Text(text) => match parse(&text) {
-                Some(value) => Ok((value, self.origin)),
-                None => Err(self.origin.invalid(expected, text)),
+                Some(value) => Ok(Some((value, self.origin))),
+                None => reject(env, self.origin, expected, &text, instead).map(|()| None),
             },
         }
     }
 }
 
-/// A flag; variables as `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
+/// A flag. Standard variables as the specification says: `true`
+/// (any case) is true, anything else false (with a warning unless it is
+/// `false`). The crate's own variables also take `1`/`0`, `yes`/`no`,
+/// `on`/`off`, and refuse anything else.
 pub(crate) fn flag(
     builder: Option<bool>,
     method: &'static str,
@@ -100,10 +144,20 @@ pub(crate) fn flag(
     vars: &[&'static str],
     default: bool,
 ) -> Result<bool, ConfigError> {
-    match lookup(builder, method, env, vars) {
-        None => Ok(default),
-        Some(found) => found.parse(parse_bool, "true or false").map(|(v, _)| v),
+    let Some(found) = lookup(builder, method, env, vars) else {
+        return Ok(default);
+    };
+    if found.origin.is_standard() {
+        if let Raw::Text(text) = &found.raw {
+            return match text.to_ascii_lowercase().as_str() {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                _ => reject(env, found.origin, "true or false", text, "false").map(|()| false),
+            };
+        }
     }
+    let parsed = found.parse(env, parse_bool, "true or false", "false")?;
+    Ok(parsed.is_some_and(|(value, _)| value))
 }
 
 fn parse_bool(text: &str) -> Option<bool> {
@@ -129,9 +183,20 @@ where
     let Some(found) = lookup(builder, method, env, vars) else {
         return Ok(default);
     };
-    let (value, origin) = found.parse(|t| t.parse().ok(), &format!("a whole number ≥ {min}"))?;
+    let instead = default.to_string();
+    let expected = format!("a whole number ≥ {min}");
+    let Some((value, origin)) = found.parse(env, |t| t.parse().ok(), &expected, &instead)? else {
+        return Ok(default);
+    };
     if value < min {
-        return Err(origin.invalid(format!("at least {min}"), value.to_string()));
+        reject(
+            env,
+            origin,
+            &format!("at least {min}"),
+            &value.to_string(),
+            &instead,
+        )?;
+        return Ok(default);
     }
     Ok(value)
 }
@@ -144,15 +209,16 @@ pub(crate) fn millis(
     vars: &[&'static str],
     default: Duration,
 ) -> Result<Duration, ConfigError> {
-    match lookup(builder, method, env, vars) {
-        None => Ok(default),
-        Some(found) => found
-            .parse(
-                |t| t.parse().ok().map(Duration::from_millis),
-                "a duration in milliseconds",
-            )
-            .map(|(v, _)| v),
-    }
+    let Some(found) = lookup(builder, method, env, vars) else {
+        return Ok(default);
+    };
+    let parsed = found.parse(
+        env,
+        |t| t.parse().ok().map(Duration::from_millis),
+        "a duration in milliseconds",
+        &format!("{} ms", default.as_millis()),
+    )?;
+    Ok(parsed.map_or(default, |(value, _)| value))
 }
 
 /// Any text, with its origin.
@@ -170,6 +236,7 @@ pub(crate) fn text(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::env::Vars;
 
     #[test]
     fn booleans_accept_the_usual_spellings_only() {
@@ -178,24 +245,50 @@ mod tests {
         assert_eq!(parse_bool("maybe"), None);
     }
 
+    fn env(vars: &[(&str, &str)]) -> Environment {
+        Environment::new(Vars::Map(
+            vars.iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        ))
+    }
+
     #[test]
     fn the_builder_wins_then_the_first_variable_set() {
-        let env = Environment::Map(
-            [("A", "1"), ("B", "2")]
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
-        );
+        let env = env(&[("A", "1"), ("B", "2")]);
         assert_eq!(
             number(Some(9), "method", &env, &["A", "B"], 0, 5).unwrap(),
             9
         );
         assert_eq!(number(None, "method", &env, &["B", "A"], 0, 5).unwrap(), 2);
         assert_eq!(number(None, "method", &env, &["C"], 0, 5).unwrap(), 5);
-        let error = number(None, "method", &env, &["A"], 3, 5).unwrap_err();
+        let error = number(None, "method", &env, &["AIOS_TRACING_X"], 3, 5);
+        assert!(error.is_ok(), "unset");
+    }
+
+    #[test]
+    fn standard_variables_warn_and_fall_back_and_own_ones_fail() {
+        let vars = [
+            ("OTEL_N", "lots"),
+            ("AIOS_TRACING_N", "lots"),
+            ("OTEL_B", "yes"),
+        ];
+        let lenient = env(&vars);
+        assert_eq!(number(None, "m", &lenient, &["OTEL_N"], 1, 7).unwrap(), 7);
+        assert!(!flag(None, "m", &lenient, &["OTEL_B"], true).unwrap());
+        let error = number(None, "m", &lenient, &["AIOS_TRACING_N"], 1, 7).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "A must be at least 3, got \"1\" (from environment variable A)"
+            "AIOS_TRACING_N must be a whole number ≥ 1, got \"lots\" (from environment variable AIOS_TRACING_N)"
         );
+        let warnings = lenient.into_warnings();
+        assert_eq!(warnings.len(), 2);
+        assert_eq!(
+            warnings[0].to_string(),
+            "OTEL_N=\"lots\" ignored: must be a whole number ≥ 1; using 7"
+        );
+        let mut strict = env(&vars);
+        strict.strict = true;
+        assert!(number(None, "m", &strict, &["OTEL_N"], 1, 7).is_err());
     }
 }

@@ -2,7 +2,7 @@
 
 use super::env::Environment;
 use super::given::Given;
-use super::precedence::{lookup, Raw};
+use super::precedence::{lookup, reject, Raw};
 use crate::error::ConfigError;
 
 /// Which propagators read and write headers.
@@ -35,6 +35,10 @@ impl Propagation {
     };
 }
 
+/// Propagators other OpenTelemetry SDKs know, which this one does not
+/// provide: a shared `OTEL_PROPAGATORS` may name them.
+const UNSUPPORTED: [&str; 4] = ["xray", "xray-lambda", "jaeger", "ottrace"];
+
 pub(super) fn resolve(b: &Given, env: &Environment) -> Result<Propagation, ConfigError> {
     let Some(found) = lookup(b.b3, "use_b3_propagation", env, &["OTEL_PROPAGATORS"]) else {
         return Ok(Propagation::W3C);
@@ -50,20 +54,31 @@ pub(super) fn resolve(b: &Given, env: &Environment) -> Result<Propagation, Confi
         Raw::Given(false) => return Ok(Propagation::W3C),
         Raw::Text(text) => text,
     };
-    let mut p = Propagation::NONE;
+    let (mut p, mut known) = (Propagation::NONE, false);
     for name in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        match name {
+        match name.to_ascii_lowercase().as_str() {
             "tracecontext" => p.trace_context = true,
             "baggage" => p.baggage = true,
             "b3" => p.b3_single = true,
             "b3multi" => p.b3_multi = true,
             "none" => {}
-            _ => {
-                return Err(found
-                    .origin
-                    .invalid("a list of tracecontext, baggage, b3, b3multi, none", text))
+            other => {
+                // Known entries are kept: one environment shared with
+                // services that support more must not stop this one.
+                let expected = if UNSUPPORTED.contains(&other) {
+                    "a propagator this SDK provides (tracecontext, baggage, b3, b3multi, none)"
+                } else {
+                    "a list of tracecontext, baggage, b3, b3multi, none"
+                };
+                reject(env, found.origin, expected, name, "the other entries")?;
+                continue;
             }
         }
+        known = true;
+    }
+    if !known {
+        // Nothing usable at all: the default, as for any unusable value.
+        return Ok(Propagation::W3C);
     }
     Ok(p)
 }

@@ -4,20 +4,30 @@
 use super::env::Environment;
 use super::given::Given;
 use super::Config;
-use super::{batching, exporter, limits, precedence, propagation, resource, sampling, tls};
+use super::{batching, exporter, limits, precedence, propagation, proxy, resource, sampling, tls};
 use crate::error::ConfigError;
 use crate::transport::tls::TlsMaterial;
 
 pub(crate) fn resolve(b: &Given) -> Result<Config, ConfigError> {
-    let env: &Environment = &b.env;
-    let service = resource::resolve(b, env)?;
-    let disabled = precedence::flag(b.disabled, "disabled", env, &["OTEL_SDK_DISABLED"], false)?;
-    let exporter = exporter::resolve(b, env)?;
-    let sampling_ratio = sampling::resolve(b, env)?;
-    let propagation = propagation::resolve(b, env)?;
-    let batching = batching::resolve(b, env)?;
-    let max_attribute_value_length = limits::resolve(b, env)?;
-    let tls = tls::resolve(b, env)?;
+    let mut env = Environment::new(b.vars.clone());
+    env.strict = precedence::flag(
+        b.strict_env,
+        "strict_env",
+        &env,
+        &["AIOS_TRACING_STRICT_ENV"],
+        false,
+    )?;
+    let env = env;
+    let service = resource::resolve(b, &env)?;
+    let disabled = precedence::flag(b.disabled, "disabled", &env, &["OTEL_SDK_DISABLED"], false)?;
+    let exporter = exporter::resolve(b, &env)?;
+    let sampler = sampling::resolve(b, &env)?;
+    let propagation = propagation::resolve(b, &env)?;
+    let batching = batching::resolve(b, &env)?;
+    let span_limits = limits::resolve(b, &env)?;
+    let max_attribute_value_length = limits::value_length(b, &env)?;
+    let proxy = proxy::resolve(b, &env, exporter.protocol, &exporter.endpoint)?;
+    let tls = tls::resolve(b, &env)?;
     // The files matter only to the exporter that uses them.
     let tls_material = if exporter.otlp && !disabled {
         tls.load()?
@@ -31,7 +41,8 @@ pub(crate) fn resolve(b: &Given) -> Result<Config, ConfigError> {
         endpoint: exporter.endpoint,
         insecure: exporter.insecure,
         headers: exporter.headers,
-        sampling_ratio,
+        sampling_ratio: sampler.root_ratio(),
+        sampler,
         use_batch: batching.use_batch,
         console: exporter.console,
         otlp: exporter.otlp,
@@ -41,13 +52,19 @@ pub(crate) fn resolve(b: &Given) -> Result<Config, ConfigError> {
         disabled,
         shutdown_timeout: batching.shutdown_timeout,
         export_timeout: exporter.timeout,
+        compression: exporter.compression,
         max_queue_size: batching.max_queue_size,
         max_queue_bytes: batching.max_queue_bytes,
         max_export_batch_size: batching.max_export_batch_size,
         scheduled_delay: batching.scheduled_delay,
         max_attribute_value_length,
+        span_limits,
+        proxy: proxy.as_ref().map(|proxy| proxy.url.clone()),
+        no_proxy: proxy.map(|proxy| proxy.no_proxy),
+        strict_env: env.strict,
         tls: tls.files,
         tls_material,
         endpoint_origin: exporter.endpoint_origin,
+        warnings: env.into_warnings(),
     })
 }

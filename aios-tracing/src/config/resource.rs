@@ -3,7 +3,7 @@
 
 use super::env::{parse_key_value_list, Environment};
 use super::given::Given;
-use super::precedence;
+use super::precedence::{self, reject, Origin};
 use crate::error::{ConfigError, Source};
 use opentelemetry::KeyValue;
 
@@ -46,8 +46,16 @@ pub(super) fn resolve(b: &Given, env: &Environment) -> Result<Service, ConfigErr
         attributes.push(kv);
     };
     if let Some(raw) = env.get("OTEL_RESOURCE_ATTRIBUTES") {
-        for (k, v) in parse_key_value_list(&raw, "OTEL_RESOURCE_ATTRIBUTES", false)? {
-            put(KeyValue::new(k, v));
+        // One bad entry discards the variable (the specification's rule).
+        match parse_key_value_list(&raw, "OTEL_RESOURCE_ATTRIBUTES", false) {
+            Ok(pairs) => pairs
+                .into_iter()
+                .for_each(|(k, v)| put(KeyValue::new(k, v))),
+            Err(ConfigError::InvalidValue { expected, .. }) => {
+                let origin = Origin::env("OTEL_RESOURCE_ATTRIBUTES");
+                reject(env, origin, &expected, &raw, "no attributes from it")?;
+            }
+            Err(error) => return Err(error),
         }
     }
     for kv in &b.resource_attributes {

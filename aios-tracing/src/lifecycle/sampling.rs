@@ -39,34 +39,55 @@ fn ratio_samples(trace_id: TraceId, ratio: f64) -> bool {
     (low >> 1) < bound
 }
 
-/// One SDK's sampler: `ParentBased(TraceIdRatioBased(ratio))`.
+/// One SDK's sampler: the ratio of new traces it records (1 and 0 for
+/// the fixed samplers), and whether child spans follow their parent.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Sampler {
     pub(crate) ratio: f64,
+    pub(crate) parent_based: bool,
 }
 
 impl Sampler {
     /// Decides for a child of `parent`.
     #[inline]
     pub(crate) fn decide(&self, parent: &Context) -> Decision {
-        decide(parent, self.ratio)
+        if parent.is_telemetry_suppressed() {
+            return Decision::Inherit;
+        }
+        let span = parent.span();
+        let sc = span.span_context();
+        if !sc.is_valid() {
+            return decide_root(parent, self.ratio);
+        }
+        if self.parent_based {
+            return if sc.is_sampled() {
+                Decision::Record(None)
+            } else {
+                Decision::Inherit
+            };
+        }
+        // Deciding for every span: the parent's trace id, this ratio.
+        if self.ratio >= 1.0 || (self.ratio > 0.0 && ratio_samples(sc.trace_id(), self.ratio)) {
+            return Decision::Record(None);
+        }
+        if !sc.is_sampled() {
+            return Decision::Inherit;
+        }
+        // A recorded parent's child that is not recorded gets ids of its
+        // own and says so downstream.
+        let child = SpanContext::new(
+            sc.trace_id(),
+            RandomIdGenerator::default().new_span_id(),
+            TraceFlags::new(sc.trace_flags().to_u8() & !TraceFlags::SAMPLED.to_u8()),
+            false,
+            sc.trace_state().clone(),
+        );
+        Decision::Unsampled(parent.with_remote_span_context(child))
     }
 }
 
-/// Decides for a child of `parent` under `ParentBased(TraceIdRatioBased(ratio))`.
-fn decide(parent: &Context, ratio: f64) -> Decision {
-    if parent.is_telemetry_suppressed() {
-        return Decision::Inherit;
-    }
-    let span = parent.span();
-    let sc = span.span_context();
-    if sc.is_valid() {
-        return if sc.is_sampled() {
-            Decision::Record(None)
-        } else {
-            Decision::Inherit
-        };
-    }
+/// Decides for a new trace at `ratio`.
+fn decide_root(parent: &Context, ratio: f64) -> Decision {
     if ratio >= 1.0 {
         return Decision::Record(None);
     }
@@ -115,8 +136,15 @@ mod tests {
             TraceState::NONE,
         );
         let parent = Context::new().with_remote_span_context(parent_sc);
-        assert!(matches!(decide(&parent, 1.0), Decision::Inherit));
-        match decide(&Context::new(), 0.0) {
+        let parent_based = |ratio| Sampler {
+            ratio,
+            parent_based: true,
+        };
+        assert!(matches!(
+            parent_based(1.0).decide(&parent),
+            Decision::Inherit
+        ));
+        match parent_based(0.0).decide(&Context::new()) {
             Decision::Unsampled(cx) => {
                 let sc = cx.span().span_context().clone();
                 assert!(sc.is_valid() && !sc.is_sampled());
@@ -124,7 +152,46 @@ mod tests {
             _ => panic!("ratio 0 never samples a root"),
         }
         assert!(matches!(
-            decide(&Context::new(), 1.0),
+            parent_based(1.0).decide(&Context::new()),
+            Decision::Record(None)
+        ));
+    }
+
+    #[test]
+    fn samplers_that_are_not_parent_based_decide_for_every_span() {
+        let sampled_parent = Context::new().with_remote_span_context(SpanContext::new(
+            TraceId::from(7u128),
+            opentelemetry::trace::SpanId::from(9u64),
+            TraceFlags::SAMPLED,
+            true,
+            TraceState::NONE,
+        ));
+        let always_off = Sampler {
+            ratio: 0.0,
+            parent_based: false,
+        };
+        match always_off.decide(&sampled_parent) {
+            Decision::Unsampled(cx) => {
+                let sc = cx.span().span_context().clone();
+                assert_eq!(sc.trace_id(), TraceId::from(7u128));
+                assert_ne!(sc.span_id(), opentelemetry::trace::SpanId::from(9u64));
+                assert!(!sc.is_sampled());
+            }
+            _ => panic!("always_off records nothing"),
+        }
+        let always_on = Sampler {
+            ratio: 1.0,
+            parent_based: false,
+        };
+        let unsampled_parent = Context::new().with_remote_span_context(SpanContext::new(
+            TraceId::from(7u128),
+            opentelemetry::trace::SpanId::from(9u64),
+            TraceFlags::default(),
+            true,
+            TraceState::NONE,
+        ));
+        assert!(matches!(
+            always_on.decide(&unsampled_parent),
             Decision::Record(None)
         ));
     }

@@ -50,9 +50,9 @@ pub(super) fn running(config: &Config, generation: u64) -> Result<Arc<SdkState>,
         .map_err(|e| ConfigError::Startup(e.to_string()))?;
     pipeline.register(generation);
     let pipeline = Arc::new(pipeline);
-    let sampler = Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(config.sampling_ratio)));
     let provider = SdkTracerProvider::builder()
-        .with_sampler(sampler)
+        .with_sampler(sdk_sampler(config.sampler))
+        .with_span_limits(sdk_limits(config.span_limits))
         .with_resource(resource)
         .with_span_processor(Processor(Arc::clone(&pipeline)))
         .build();
@@ -60,9 +60,10 @@ pub(super) fn running(config: &Config, generation: u64) -> Result<Arc<SdkState>,
         spans: Box::leak(Box::new(SpanSettings {
             generation,
             sampler: FastSampler {
-                ratio: config.sampling_ratio,
+                ratio: config.sampler.root_ratio(),
+                parent_based: config.sampler.is_parent_based(),
             },
-            limits: SpanLimits::default(),
+            limits: config.span_limits,
             scope: own_scope(config),
         })),
         propagation: config.propagation.clone(),
@@ -70,6 +71,32 @@ pub(super) fn running(config: &Config, generation: u64) -> Result<Arc<SdkState>,
         pipeline,
         provider,
     }))
+}
+
+/// The same sampler for spans built with the `opentelemetry` API
+/// (`TracingSdk::tracer`).
+fn sdk_sampler(sampler: crate::Sampler) -> Sampler {
+    let root = match sampler.root_ratio() {
+        ratio if ratio >= 1.0 => Sampler::AlwaysOn,
+        ratio if ratio <= 0.0 => Sampler::AlwaysOff,
+        ratio => Sampler::TraceIdRatioBased(ratio),
+    };
+    if sampler.is_parent_based() {
+        Sampler::ParentBased(Box::new(root))
+    } else {
+        root
+    }
+}
+
+fn sdk_limits(limits: SpanLimits) -> opentelemetry_sdk::trace::SpanLimits {
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    opentelemetry_sdk::trace::SpanLimits {
+        max_attributes_per_span: count(limits.attributes),
+        max_events_per_span: count(limits.events),
+        max_links_per_span: count(limits.links),
+        max_attributes_per_event: count(limits.attributes_per_event),
+        max_attributes_per_link: count(limits.attributes_per_link),
+    }
 }
 
 fn pipeline_settings(config: &Config) -> PipelineSettings {
@@ -119,6 +146,11 @@ fn prepare_otlp(config: &Config, resource: &Resource) -> Result<PreparedOtlp, Co
         kind,
         headers: config.headers.clone(),
         tls: config.tls_material.clone(),
+        gzip: config.compression == crate::Compression::Gzip,
+        proxy: config.proxy.as_ref().map(|url| transport::Proxy {
+            url: url.to_string(),
+            no_proxy: config.no_proxy.clone().unwrap_or_default(),
+        }),
     };
     let transport =
         transport::prepare(&settings).map_err(|reason| config.transport_error(reason))?;

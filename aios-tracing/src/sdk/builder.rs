@@ -2,7 +2,7 @@
 //! `init`.
 
 use super::{TracingSdk, TracingSdkBuilder};
-use crate::config::{self, Config, Environment, Protocol};
+use crate::config::{self, Compression, Config, Protocol, Sampler, Vars};
 use crate::error::ConfigError;
 use opentelemetry::KeyValue;
 use std::collections::HashMap;
@@ -76,11 +76,74 @@ impl TracingSdkBuilder {
         self
     }
 
+    /// Probability in `0.0..=1.0` that a new trace is sampled; the sampler
+    /// is `ParentBased(TraceIdRatioBased(ratio))` (the same as
+    /// `.sampler(Sampler::ParentBasedTraceIdRatio(ratio))`). Env:
+    /// `OTEL_TRACES_SAMPLER=parentbased_traceidratio` with `OTEL_TRACES_SAMPLER_ARG`.
+    pub fn sampling_ratio(mut self, ratio: f64) -> Self {
+        self.given.sampler = Some(Sampler::ParentBasedTraceIdRatio(ratio));
+        self
+    }
+
     setter!(
-        /// Probability in `0.0..=1.0` that a new trace is sampled; the sampler
-        /// is `ParentBased(TraceIdRatioBased(ratio))`. Env: `OTEL_TRACES_SAMPLER_ARG`.
-        sampling_ratio, sampling_ratio: f64
+        /// The sampler (default `ParentBasedAlwaysOn`). Env: `OTEL_TRACES_SAMPLER`
+        /// and, for the ratio samplers, `OTEL_TRACES_SAMPLER_ARG`.
+        sampler, sampler: Sampler
     );
+    setter!(
+        /// Compression of export requests (default none; gzip needs the
+        /// `gzip` feature). Env: `OTEL_EXPORTER_OTLP_TRACES_COMPRESSION`,
+        /// `OTEL_EXPORTER_OTLP_COMPRESSION`.
+        otlp_compression, compression: Compression
+    );
+    setter!(
+        /// Turn unusable values of standard `OTEL_*` variables into
+        /// `ConfigError`s instead of warnings (default `false`). Env:
+        /// `AIOS_TRACING_STRICT_ENV`.
+        strict_env, strict_env: bool
+    );
+
+    /// Send OTLP/HTTP export requests through this HTTP proxy, for every
+    /// endpoint `NO_PROXY` does not name, loopback included. Without it,
+    /// `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` apply (not to loopback).
+    pub fn otlp_proxy(mut self, url: impl Into<String>) -> Self {
+        self.given.proxy = Some(url.into());
+        self
+    }
+
+    /// Attributes a span keeps at most (default 128). Env:
+    /// `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, `OTEL_ATTRIBUTE_COUNT_LIMIT`.
+    pub fn max_attributes_per_span(mut self, limit: usize) -> Self {
+        self.given.span_limits.attributes = Some(limit);
+        self
+    }
+
+    /// Events a span keeps at most (default 128). Env: `OTEL_SPAN_EVENT_COUNT_LIMIT`.
+    pub fn max_events_per_span(mut self, limit: usize) -> Self {
+        self.given.span_limits.events = Some(limit);
+        self
+    }
+
+    /// Links a span keeps at most (default 128). Env: `OTEL_SPAN_LINK_COUNT_LIMIT`.
+    pub fn max_links_per_span(mut self, limit: usize) -> Self {
+        self.given.span_limits.links = Some(limit);
+        self
+    }
+
+    /// Attributes an event keeps at most (default 128). Env:
+    /// `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`, `OTEL_ATTRIBUTE_COUNT_LIMIT`.
+    pub fn max_attributes_per_event(mut self, limit: usize) -> Self {
+        self.given.span_limits.attributes_per_event = Some(limit);
+        self
+    }
+
+    /// Attributes a link keeps at most (default 128). Env:
+    /// `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`, `OTEL_ATTRIBUTE_COUNT_LIMIT`.
+    pub fn max_attributes_per_link(mut self, limit: usize) -> Self {
+        self.given.span_limits.attributes_per_link = Some(limit);
+        self
+    }
+
     setter!(
         /// `true` (default) batches spans; `false` sends each span as soon
         /// as it ends (still off the application thread).
@@ -211,7 +274,7 @@ impl TracingSdkBuilder {
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
             .collect();
-        self.given.env = Environment::Map(map);
+        self.given.vars = Vars::Map(map);
         self
     }
 

@@ -61,6 +61,11 @@ impl TracingSdk {
             });
         }
 
+        // After the subscriber: so that they reach a log, if one is set up.
+        for warning in config.warnings() {
+            tracing::warn!(target: "aios_tracing", "{warning}");
+        }
+
         if config.disabled {
             // Nothing sampled: spans cost a context lookup.
             let (provider, tracer) = build::disabled(&config);

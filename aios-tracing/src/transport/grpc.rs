@@ -38,6 +38,7 @@ pub(crate) fn endpoint(uri: &Uri, tls: Option<ClientTlsConfig>) -> Result<Endpoi
 pub(crate) fn connect(
     endpoint: Endpoint,
     headers: &[(http::HeaderName, http::HeaderValue)],
+    gzip: bool,
 ) -> Grpc {
     let mut metadata = MetadataMap::new();
     for (name, value) in headers {
@@ -49,10 +50,16 @@ pub(crate) fn connect(
             metadata.append(key, value);
         }
     }
-    Grpc {
-        client: tonic::client::Grpc::new(endpoint.connect_lazy()),
-        metadata,
-    }
+    let client = tonic::client::Grpc::new(endpoint.connect_lazy());
+    #[cfg(feature = "gzip")]
+    let client = if gzip {
+        client.send_compressed(tonic::codec::CompressionEncoding::Gzip)
+    } else {
+        client
+    };
+    #[cfg(not(feature = "gzip"))]
+    let _ = gzip;
+    Grpc { client, metadata }
 }
 
 impl Grpc {

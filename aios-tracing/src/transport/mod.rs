@@ -8,6 +8,8 @@
 //! skips malformed ones), so that several requests can be in flight at
 //! once, and so that every span's fate is counted exactly.
 
+#[cfg(feature = "gzip")]
+mod compression;
 mod grpc;
 mod http;
 pub(crate) mod outcome;
@@ -27,6 +29,17 @@ pub(crate) struct Settings {
     pub(crate) kind: Kind,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) tls: TlsMaterial,
+    /// gzip request bodies (gRPC: messages).
+    pub(crate) gzip: bool,
+    /// An HTTP proxy for the HTTP transport.
+    pub(crate) proxy: Option<Proxy>,
+}
+
+/// An HTTP proxy, and the hosts reached without it.
+#[derive(Debug, Clone)]
+pub(crate) struct Proxy {
+    pub(crate) url: String,
+    pub(crate) no_proxy: String,
 }
 
 /// The wire protocol.
@@ -45,11 +58,13 @@ pub(crate) enum Prepared {
     Grpc {
         endpoint: Box<tonic::transport::Endpoint>,
         headers: Vec<(HeaderName, HeaderValue)>,
+        gzip: bool,
     },
     Http {
         // Boxed: a client builder is large and the variant is built once.
         builder: Box<reqwest::ClientBuilder>,
         url: String,
+        gzip: bool,
     },
 }
 
@@ -63,13 +78,22 @@ pub(crate) fn prepare(settings: &Settings) -> Result<Prepared, String> {
             Prepared::Grpc {
                 endpoint: Box::new(grpc::endpoint(&settings.endpoint, tls)?),
                 headers: settings.headers.clone(),
+                gzip: settings.gzip,
             }
         }
         Kind::Http { content_type } => {
             let tls = tls::rustls_config(&settings.tls)?;
+            let builder = http::client(
+                &settings.headers,
+                content_type,
+                settings.gzip,
+                settings.proxy.as_ref(),
+                tls,
+            )?;
             Prepared::Http {
-                builder: Box::new(http::client(&settings.headers, content_type, tls)),
+                builder: Box::new(builder),
                 url: settings.endpoint.to_string(),
+                gzip: settings.gzip,
             }
         }
     })
@@ -89,10 +113,12 @@ impl Prepared {
     /// Makes the connection objects; must run inside the worker's runtime.
     pub(crate) fn connect(self) -> Transport {
         match self {
-            Prepared::Grpc { endpoint, headers } => {
-                Transport::Grpc(Box::new(grpc::connect(*endpoint, &headers)))
-            }
-            Prepared::Http { builder, url } => match http::connect(*builder, url) {
+            Prepared::Grpc {
+                endpoint,
+                headers,
+                gzip,
+            } => Transport::Grpc(Box::new(grpc::connect(*endpoint, &headers, gzip))),
+            Prepared::Http { builder, url, gzip } => match http::connect(*builder, url, gzip) {
                 Ok(client) => Transport::Http(client),
                 Err(reason) => {
                     Transport::Broken(format!("the HTTP client could not be built: {reason}"))
@@ -115,6 +141,7 @@ impl Transport {
                     .await
             }
             Transport::Http(client) => {
+                let body = client.compress(body)?;
                 retry::with_retries(deadline, |remaining| client.send(body.clone(), remaining))
                     .await
             }
