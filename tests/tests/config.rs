@@ -11,6 +11,12 @@ fn with_env(vars: &[(&str, &str)]) -> TracingSdkBuilder {
     TracingSdk::builder("svc").environment(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
 }
 
+/// `with_env`, reading the standard variables strictly: their unusable
+/// values are errors, as the crate's own are.
+fn strict(vars: &[(&str, &str)]) -> TracingSdkBuilder {
+    with_env(vars).strict_env(true)
+}
+
 fn error(builder: TracingSdkBuilder) -> String {
     builder.resolve().expect_err("must be rejected").to_string()
 }
@@ -42,6 +48,7 @@ fn builder_beats_seed_env_beats_otel_env_beats_default() {
         ("OTLP_PROTOCOL", "http/json"),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
         ("DEPLOYMENT_ENV", "staging"),
+        ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
         ("OTEL_TRACES_SAMPLER_ARG", "0.25"),
         ("OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=env"),
         ("OTEL_PROPAGATORS", "b3multi"),
@@ -137,7 +144,10 @@ fn every_bad_input_is_a_config_error_naming_setting_and_value() {
             &["sampling_ratio", "\"NaN\""],
         ),
         (
-            with_env(&[("OTEL_TRACES_SAMPLER_ARG", "abc")]),
+            strict(&[
+                ("OTEL_TRACES_SAMPLER", "traceidratio"),
+                ("OTEL_TRACES_SAMPLER_ARG", "abc"),
+            ]),
             &["OTEL_TRACES_SAMPLER_ARG", "\"abc\""],
         ),
         (
@@ -145,7 +155,7 @@ fn every_bad_input_is_a_config_error_naming_setting_and_value() {
             &["OTLP_PROTOCOL", "\"carrier-pigeon\"", "grpc"],
         ),
         (
-            with_env(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "udp")]),
+            strict(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "udp")]),
             &["OTEL_EXPORTER_OTLP_PROTOCOL", "\"udp\""],
         ),
         (
@@ -157,15 +167,15 @@ fn every_bad_input_is_a_config_error_naming_setting_and_value() {
             &["OTLP_ENDPOINT", "\"ftp://c:21\""],
         ),
         (
-            with_env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url")]),
+            strict(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url")]),
             &["OTEL_EXPORTER_OTLP_ENDPOINT", "\"not a url\""],
         ),
         (
-            with_env(&[("OTEL_EXPORTER_OTLP_HEADERS", "novalue")]),
+            strict(&[("OTEL_EXPORTER_OTLP_HEADERS", "novalue")]),
             &["OTEL_EXPORTER_OTLP_HEADERS", "key=value"],
         ),
         (
-            with_env(&[("OTEL_EXPORTER_OTLP_HEADERS", "k=%zz")]),
+            strict(&[("OTEL_EXPORTER_OTLP_HEADERS", "k=%zz")]),
             &["OTEL_EXPORTER_OTLP_HEADERS", "percent"],
         ),
         (
@@ -177,31 +187,31 @@ fn every_bad_input_is_a_config_error_naming_setting_and_value() {
             &["otlp_headers", "x-key=<redacted>", "byte 4"],
         ),
         (
-            with_env(&[("OTEL_PROPAGATORS", "xray")]),
+            strict(&[("OTEL_PROPAGATORS", "xray")]),
             &["OTEL_PROPAGATORS", "\"xray\""],
         ),
         (
-            with_env(&[("OTEL_SDK_DISABLED", "perhaps")]),
+            strict(&[("OTEL_SDK_DISABLED", "perhaps")]),
             &["OTEL_SDK_DISABLED", "\"perhaps\""],
         ),
         (
-            with_env(&[("OTEL_EXPORTER_OTLP_INSECURE", "nah")]),
+            strict(&[("OTEL_EXPORTER_OTLP_INSECURE", "nah")]),
             &["OTEL_EXPORTER_OTLP_INSECURE", "\"nah\""],
         ),
         (
-            with_env(&[("OTEL_RESOURCE_ATTRIBUTES", "region")]),
+            strict(&[("OTEL_RESOURCE_ATTRIBUTES", "region")]),
             &["OTEL_RESOURCE_ATTRIBUTES", "\"region\""],
         ),
         (
-            with_env(&[("OTEL_BSP_MAX_QUEUE_SIZE", "lots")]),
+            strict(&[("OTEL_BSP_MAX_QUEUE_SIZE", "lots")]),
             &["OTEL_BSP_MAX_QUEUE_SIZE", "\"lots\""],
         ),
         (
-            with_env(&[("OTEL_EXPORTER_OTLP_TIMEOUT", "10s")]),
+            strict(&[("OTEL_EXPORTER_OTLP_TIMEOUT", "10s")]),
             &["OTEL_EXPORTER_OTLP_TIMEOUT", "\"10s\""],
         ),
         (
-            with_env(&[("OTEL_TRACES_EXPORTER", "zipkin")]),
+            strict(&[("OTEL_TRACES_EXPORTER", "zipkin")]),
             &["OTEL_TRACES_EXPORTER", "\"zipkin\""],
         ),
         (
@@ -222,7 +232,7 @@ fn every_bad_input_is_a_config_error_naming_setting_and_value() {
 
 #[test]
 fn secrets_stay_out_of_errors_and_debug_output() {
-    let message = error(with_env(&[(
+    let message = error(strict(&[(
         "OTEL_EXPORTER_OTLP_HEADERS",
         "authorization=Bearer%20t0ps3cret,broken",
     )]));
