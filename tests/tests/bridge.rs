@@ -6,7 +6,7 @@ mod common;
 
 use aios_tracing::bridge::{self, Instrumentations};
 use aios_tracing::{logging, Protocol, Span};
-use aios_tracing_tests::SpansExt;
+use aios_tracing_tests::{SpansExt, StatusCode};
 use common::Fixture;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -119,4 +119,63 @@ fn log_lines_carry_the_exported_span_ids_for_tracing_and_log_records() {
         "{text}"
     );
     assert!(rest.starts_with(" INFO [trace="), "{text}");
+}
+
+#[derive(Debug)]
+struct Refused;
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("card refused")
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// The fields `tracing-opentelemetry` users write shape the bridged span:
+/// its name, kind and status; an `error` field is an exception event.
+/// None of them is left as an attribute.
+#[test]
+fn otel_fields_name_kind_and_fail_the_bridged_span() {
+    let fx = Fixture::start(Protocol::Grpc);
+    with_subscriber(&Buffer::default(), || {
+        let span = tracing::info_span!(
+            target: "lib",
+            "handler",
+            otel.name = "GET /orders/{id}",
+            otel.kind = "server",
+            otel.status_code = tracing::field::Empty,
+            otel.status_description = tracing::field::Empty,
+            rows = 1,
+        );
+        span.in_scope(|| {});
+        span.record("otel.status_code", "error");
+        span.record("otel.status_description", "the order store is down");
+        drop(span);
+        let error: &(dyn std::error::Error + 'static) = &Refused;
+        tracing::info_span!(target: "lib", "charge", otel.kind = "client", error).in_scope(|| {});
+    });
+    let spans = fx.shutdown_and_wait(2);
+    let handler = spans.one("GET /orders/{id}");
+    assert_eq!(handler.kind_name(), "server");
+    assert_eq!(handler.status.code, StatusCode::Error);
+    assert_eq!(handler.status.message, "the order store is down");
+    assert!(handler.attr("rows").is_some());
+    assert!(handler
+        .attributes
+        .iter()
+        .all(|(k, _)| !k.starts_with("otel.")));
+    let charge = spans.one("charge");
+    assert_eq!(charge.kind_name(), "client");
+    assert_eq!(charge.status.code, StatusCode::Error);
+    let exception = charge
+        .events
+        .iter()
+        .find(|e| e.name == "exception")
+        .expect("exception event");
+    assert_eq!(
+        exception.attr("exception.message").and_then(|v| v.as_str()),
+        Some("card refused")
+    );
+    assert!(charge.attr("error").is_none());
 }

@@ -17,7 +17,9 @@ pub(crate) fn record(
     extra: Vec<KeyValue>,
 ) {
     let mut attributes = Vec::with_capacity(3 + extra.len());
-    attributes.push(KeyValue::new("exception.type", exception_type.to_owned()));
+    if !exception_type.is_empty() {
+        attributes.push(KeyValue::new("exception.type", exception_type.to_owned()));
+    }
     attributes.push(KeyValue::new("exception.message", message.to_owned()));
     if let Some(trace) = stacktrace {
         attributes.push(KeyValue::new("exception.stacktrace", trace));

@@ -8,17 +8,24 @@
 //! - a `#[trace]` fn called inside an entered `tracing` span is its child,
 //!   because entering a bridged span attaches its context.
 //!
-//! Events inside a bridged span become span events. Which libraries are
-//! bridged, and from which level, is [`Instrumentations`].
+//! Events inside a bridged span become span events. The fields
+//! `tracing-opentelemetry` users write to shape the span (`otel.name`,
+//! `otel.kind`, `otel.status_code`, `otel.status_description`) do so here
+//! too, and an `error` field is recorded as an exception. Which libraries
+//! are bridged, and from which level, is [`Instrumentations`].
+
+mod fields;
 
 use crate::sdk::active;
 use crate::{Span, SpanBuilder};
+use fields::Fields;
+use opentelemetry::trace::SpanKind;
 use opentelemetry::{Context, ContextGuard, InstrumentationScope, KeyValue};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{PoisonError, RwLock};
-use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::filter::{LevelFilter, Targets};
@@ -176,38 +183,11 @@ impl OtelBridge {
 /// The OpenTelemetry span of a bridged span, kept in its extensions. A
 /// bridged span that is not sampled is its parent's context, and this
 /// handle keeps it from touching that parent.
-struct Bridged(Span);
+struct Bridged(Span, fields::Status);
 
 thread_local! {
     /// Guards of the bridged spans entered on this thread, innermost last.
     static ENTERED: RefCell<Vec<(Id, ContextGuard)>> = const { RefCell::new(Vec::new()) };
-}
-
-struct Fields<'a>(&'a mut Vec<KeyValue>);
-
-impl Visit for Fields<'_> {
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.0
-            .push(KeyValue::new(field.name(), format!("{value:?}")));
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.push(KeyValue::new(field.name(), value.to_owned()));
-    }
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.0.push(KeyValue::new(field.name(), value));
-    }
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.0.push(KeyValue::new(
-            field.name(),
-            i64::try_from(value).unwrap_or(i64::MAX),
-        ));
-    }
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.0.push(KeyValue::new(field.name(), value));
-    }
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.0.push(KeyValue::new(field.name(), value));
-    }
 }
 
 impl<S> Layer<S> for OtelBridge
@@ -237,23 +217,30 @@ where
             // Contextual: whatever is current, a `#[trace]` span included.
             Context::current()
         };
-        let mut fields = Vec::new();
-        attrs.record(&mut Fields(&mut fields));
+        let mut fields = Fields::of_span();
+        attrs.record(&mut fields);
         let scope = self.scope(attrs.metadata().target());
-        let bridged = SpanBuilder::new(attrs.metadata().name().into(), Some(scope))
-            .attributes(fields)
+        let name = fields
+            .name
+            .take()
+            .map_or_else(|| attrs.metadata().name().into(), Cow::Owned);
+        let bridged = SpanBuilder::new(name, Some(scope))
+            .kind(fields.kind.take().unwrap_or(SpanKind::Internal))
+            .attributes(std::mem::take(&mut fields.attributes))
             .parent(&parent)
             .start();
-        span.extensions_mut().insert(Bridged(bridged));
+        let mut status = fields::Status::default();
+        fields.apply(&bridged, &mut status);
+        span.extensions_mut().insert(Bridged(bridged, status));
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: LayerContext<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
-        let extensions = span.extensions();
-        if let Some(bridged) = extensions.get::<Bridged>() {
-            let mut fields = Vec::new();
-            values.record(&mut Fields(&mut fields));
-            bridged.0.set_attributes(fields);
+        let mut extensions = span.extensions_mut();
+        if let Some(Bridged(bridged, status)) = extensions.get_mut::<Bridged>() {
+            let mut fields = Fields::of_span();
+            values.record(&mut fields);
+            fields.apply(bridged, status);
         }
     }
 
@@ -269,8 +256,9 @@ where
         if !otel.is_recording() {
             return;
         }
-        let mut fields = Vec::new();
-        event.record(&mut Fields(&mut fields));
+        let mut visited = Fields::of_event();
+        event.record(&mut visited);
+        let mut fields = visited.attributes;
         let message = fields
             .iter()
             .position(|kv| kv.key.as_str() == "message")
