@@ -50,7 +50,7 @@ pub use limits::SpanLimits;
 pub use pipeline::ExportStats;
 pub use propagation::{extract_context, inject_context, inject_headers, Carrier};
 pub use sdk::{TracingSdk, TracingSdkBuilder};
-pub use span::{Span, SpanBuilder, SpanGuard};
+pub use span::{Scope, Span, SpanBuilder, SpanGuard};
 
 /// The OpenTelemetry API this crate is built on, re-exported so your
 /// versions match ours.

@@ -1,7 +1,7 @@
 //! [`SpanBuilder`]'s methods: a span's name, kind, attributes, links and
 //! parent, before it starts; then the start.
 
-use super::{Span, SpanBuilder, SpanGuard, Target};
+use super::{Scope, Span, SpanBuilder, SpanGuard, Target};
 use crate::attributes::IntoKeyValue;
 use crate::data::Attributes;
 use crate::lifecycle::{self, Parent, Request};
@@ -54,6 +54,20 @@ impl SpanBuilder {
             parent: None,
             record_panics: true,
         }
+    }
+
+    /// Makes the span under `scope` (a library's) instead of the SDK's own.
+    ///
+    /// ```
+    /// use aios_tracing::{Scope, TracingSdk};
+    /// static SCOPE: Scope = Scope::new("my-lib", "1.2.3");
+    /// # let sdk = TracingSdk::builder("svc").enable_otlp_exporter(false).init().unwrap();
+    /// let span = sdk.span("lookup").scope(&SCOPE).start();
+    /// # span.end();
+    /// ```
+    pub fn scope(mut self, scope: &Scope) -> Self {
+        self.scope = Some(scope.interned());
+        self
     }
 
     /// Span kind (default `Internal`).

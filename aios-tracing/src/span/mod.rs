@@ -5,13 +5,14 @@
 mod builder;
 mod guard;
 mod handle;
+mod scope;
 
 use crate::data::Attributes;
 use crate::sdk::state::SdkState;
 use opentelemetry::trace::{Link, SpanKind};
 use opentelemetry::{Context, ContextGuard, InstrumentationScope};
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A handle to one span. Cloning is cheap and every clone refers to the same span.
 ///
@@ -87,4 +88,30 @@ pub struct SpanBuilder {
     links: Vec<Link>,
     parent: Option<Context>,
     record_panics: bool,
+}
+
+/// An instrumentation scope for the spans a library makes with the
+/// runtime API (`#[trace]` already uses the calling crate's name and
+/// version): which library made a span, at which version, following which
+/// version of the semantic conventions. Declare one per library, usually
+/// with [`scope!`](crate::scope!), and make spans with [`Scope::span`] (the
+/// active SDK) or [`SpanBuilder::scope`] (a given SDK).
+///
+/// ```
+/// use aios_tracing::Scope;
+///
+/// static SCOPE: Scope = aios_tracing::scope!(schema_url = "https://opentelemetry.io/schemas/1.37.0");
+///
+/// fn parse(input: &str) -> usize {
+///     let span = SCOPE.span("parse").attribute("input.len", input.len() as i64).entered();
+///     input.len()
+/// }
+/// # assert_eq!(parse("abc"), 3);
+/// ```
+#[derive(Debug)]
+pub struct Scope {
+    name: &'static str,
+    version: &'static str,
+    schema_url: &'static str,
+    interned: OnceLock<&'static InstrumentationScope>,
 }
