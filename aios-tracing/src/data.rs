@@ -8,6 +8,7 @@ use opentelemetry::trace::{Event, Link, SpanContext, SpanId, SpanKind, Status};
 use opentelemetry::{InstrumentationScope, KeyValue};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 use smallvec::SmallVec;
+use std::backtrace::Backtrace;
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::sync::LazyLock;
@@ -43,6 +44,9 @@ pub(crate) struct Extras {
     pub(crate) links: Vec<Link>,
     pub(crate) dropped_links: u32,
     pub(crate) status: Status,
+    /// Backtraces of exception events (by index), captured on the
+    /// application thread and formatted on the export thread.
+    pub(crate) backtraces: Vec<(usize, Backtrace)>,
 }
 
 /// Where a span's instrumentation scope lives: interned for our spans
@@ -95,6 +99,21 @@ impl SpanRecord {
     pub(crate) fn extras_or_default(&self) -> &Extras {
         static NONE: LazyLock<Extras> = LazyLock::new(Extras::default);
         self.extras.as_deref().unwrap_or(&NONE)
+    }
+
+    /// Formats the backtraces of exception events into their
+    /// `exception.stacktrace` attributes. Runs on the export thread.
+    pub(crate) fn format_backtraces(&mut self) {
+        let Some(extras) = self.extras.as_deref_mut() else {
+            return;
+        };
+        for (index, trace) in extras.backtraces.drain(..) {
+            if let Some(event) = extras.events.get_mut(index) {
+                event
+                    .attributes
+                    .push(KeyValue::new("exception.stacktrace", trace.to_string()));
+            }
+        }
     }
 
     /// Drops what the record holds, keeping the record (and its attribute
@@ -153,6 +172,7 @@ impl SpanRecord {
             links: extras.links.clone(),
             dropped_links: extras.dropped_links,
             status: extras.status.clone(),
+            backtraces: Vec::new(),
         };
         span_data(
             self.span_context.clone(),
@@ -189,6 +209,7 @@ impl SpanRecord {
                         links: span.links.links,
                         dropped_links: span.links.dropped_count,
                         status: span.status,
+                        backtraces: Vec::new(),
                     })
                 }),
             scope: sdk_scope(span.instrumentation_scope),

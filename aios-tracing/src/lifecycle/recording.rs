@@ -15,7 +15,7 @@
 //! OpenTelemetry API sees it as the current span and can annotate it.
 
 use super::settings::SpanSettings;
-use super::{clock, sampling};
+use super::{clock, exception, sampling};
 use crate::data::{Attributes, Extras, Scope, SpanRecord};
 use crate::limits::{cap, push_capped, SpanLimits};
 use crate::pipeline::{self, slots};
@@ -141,7 +141,12 @@ impl opentelemetry::trace::Span for RecordingSpan {
     {
         let limits = &self.settings.limits;
         if let Some(data) = self.data.as_deref_mut().and_then(Option::as_mut) {
+            let name = name.into();
+            let backtrace = (name == "exception")
+                .then(exception::take_pending)
+                .flatten();
             let extras = data.extras();
+            let index = extras.events.len();
             push_capped(
                 &mut extras.events,
                 &mut extras.dropped_events,
@@ -151,6 +156,9 @@ impl opentelemetry::trace::Span for RecordingSpan {
                     Event::new(name, timestamp, attributes, dropped)
                 },
             );
+            if let Some(backtrace) = backtrace.filter(|_| extras.events.len() > index) {
+                extras.backtraces.push((index, backtrace));
+            }
         }
     }
 

@@ -226,6 +226,9 @@ async fn run(
 /// dropped all the same, so that a pipeline that only counts spans works
 /// as one that exports them does.
 fn deliver(sinks: &mut [Box<dyn Sink>], records: &mut [&mut SpanRecord]) -> Vec<Delivery> {
+    for record in records.iter_mut() {
+        record.format_backtraces();
+    }
     let count = sinks.len();
     let deliveries = sinks
         .iter_mut()

@@ -2,7 +2,8 @@
 
 use super::{Span, SpanBuilder};
 use crate::attributes::{self, IntoKeyValue};
-use crate::lifecycle::{self, exception, Lent, Started};
+use crate::lifecycle::exception::{self, Stacktrace};
+use crate::lifecycle::{self, Lent, Started};
 use opentelemetry::trace::{Link, SpanContext, SpanRef, Status, TraceContextExt};
 use opentelemetry::{Context, ContextGuard, Key, KeyValue, Value};
 use std::any::Any;
@@ -159,8 +160,10 @@ impl Span {
     {
         let span = self.span_ref();
         if span.is_recording() {
+            let at = lifecycle::clock::now();
             exception::record(
                 &span,
+                at,
                 std::any::type_name::<E>(),
                 &error.to_string(),
                 exception::backtrace(),
@@ -184,7 +187,9 @@ impl Span {
         let span = self.span_ref();
         if span.is_recording() {
             let extra = attributes::collect(attributes);
-            exception::record(&span, exception_type, message, stacktrace, extra);
+            let stacktrace = stacktrace.map_or(Stacktrace::None, Stacktrace::Text);
+            let at = lifecycle::clock::now();
+            exception::record(&span, at, exception_type, message, stacktrace, extra);
         }
     }
 

@@ -6,7 +6,7 @@
 //! (nothing to record). Aliases such as `io::Result<T>` are plain `Result`s
 //! to the compiler, so they are found without looking at the syntax.
 
-use crate::lifecycle::exception;
+use crate::lifecycle::exception::{self, Stacktrace};
 use opentelemetry::trace::SpanRef;
 use std::fmt;
 
@@ -65,9 +65,10 @@ fn record_error<E>(span: &SpanRef<'_>, message: impl FnOnce() -> String) {
         // longer shows where it arose.
         exception::record(
             span,
+            crate::lifecycle::clock::now(),
             std::any::type_name::<E>(),
             &message(),
-            None,
+            Stacktrace::None,
             Vec::new(),
         );
     }
