@@ -46,6 +46,11 @@ fn bench(c: &mut Criterion) {
     group.bench_function("trace_err", |b| {
         b.iter(|| black_box(failing(black_box("x"))));
     });
+    // What formatting a captured trace costs: the application thread paid
+    // this too before traces were formatted on the export thread.
+    group.bench_function("format_backtrace", |b| {
+        b.iter(|| black_box(std::backtrace::Backtrace::capture().to_string()));
+    });
     group.finish();
     drop(sdk);
 }
