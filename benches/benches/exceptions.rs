@@ -30,7 +30,9 @@ fn bench(c: &mut Criterion) {
         .expect("init");
     let backtraces = std::env::var("RUST_LIB_BACKTRACE")
         .or_else(|_| std::env::var("RUST_BACKTRACE"))
-        .map_or("off".to_owned(), |v| format!("RUST_LIB_BACKTRACE/RUST_BACKTRACE={v}"));
+        .map_or("off".to_owned(), |v| {
+            format!("RUST_LIB_BACKTRACE/RUST_BACKTRACE={v}")
+        });
     let mut group = c.benchmark_group(format!("exceptions ({backtraces})"));
     let error = "x".parse::<u8>().unwrap_err();
     group.bench_function("no_error", |b| {

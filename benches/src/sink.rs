@@ -187,6 +187,7 @@ fn router(counts: Arc<Counts>) -> axum::Router {
     let grpc = TraceServiceServer::new(GrpcCounter {
         counts: Arc::clone(&counts),
     })
+    .accept_compressed(tonic::codec::CompressionEncoding::Gzip)
     .max_decoding_message_size(MESSAGE_LIMIT);
     let http = axum::Router::new()
         .route("/v1/traces", post(http_export))
@@ -217,8 +218,29 @@ impl TraceService for GrpcCounter {
     }
 }
 
-async fn http_export(State(counts): State<Arc<Counts>>, body: Bytes) -> Response {
-    match ExportTraceServiceRequest::decode(body.as_ref()) {
+/// The body as encoded, decompressed if it came gzipped.
+fn decompressed(headers: &header::HeaderMap, body: &Bytes) -> Result<Bytes, String> {
+    let gzipped = headers
+        .get(header::CONTENT_ENCODING)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+    if !gzipped {
+        return Ok(body.clone());
+    }
+    let mut out = Vec::with_capacity(body.len() * 4);
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(body.as_ref()), &mut out)
+        .map_err(|e| e.to_string())?;
+    Ok(out.into())
+}
+
+/// Counts bytes as they came on the wire (compressed, if they were).
+async fn http_export(
+    State(counts): State<Arc<Counts>>,
+    headers: header::HeaderMap,
+    body: Bytes,
+) -> Response {
+    let decoded = decompressed(&headers, &body)
+        .and_then(|raw| ExportTraceServiceRequest::decode(raw.as_ref()).map_err(|e| e.to_string()));
+    match decoded {
         Ok(request) => {
             counts.record(&request, body.len());
             let reply = ExportTraceServiceResponse {

@@ -6,6 +6,7 @@
 //! cargo build --release -p aios-tracing-benches --bins
 //! target/release/export_bench --spans 1000000            # all four runs
 //! target/release/export_bench --spans 100000 --only aios-grpc,otel-grpc
+//! OTEL_EXPORTER_OTLP_COMPRESSION=gzip target/release/export_bench --only aios-grpc,aios-http
 //! ```
 //!
 //! Runs, each in a fresh child process (so peak RSS is its own):
@@ -240,8 +241,13 @@ impl Pipeline {
     fn start(run: &str, sink: &SinkProcess) -> Pipeline {
         let grpc = run.ends_with("-grpc");
         if run.starts_with("aios-") {
+            // Only the compression may come from the environment, for the
+            // rows with and without it.
+            let compression = std::env::var("OTEL_EXPORTER_OTLP_COMPRESSION")
+                .ok()
+                .map(|value| ("OTEL_EXPORTER_OTLP_COMPRESSION".to_owned(), value));
             let sdk = TracingSdk::builder("export-bench")
-                .environment(std::iter::empty::<(String, String)>())
+                .environment(compression)
                 .otlp_protocol(if grpc {
                     Protocol::Grpc
                 } else {
