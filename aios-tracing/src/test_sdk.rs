@@ -52,10 +52,7 @@ pub(crate) fn install(sampler: Sampler) -> Installed {
     let state = Arc::new(SdkState {
         spans: Box::leak(Box::new(SpanSettings {
             generation,
-            sampler: FastSampler {
-                ratio,
-                parent_based: true,
-            },
+            sampler: FastSampler::new(ratio, true),
             limits: SpanLimits::default(),
             scope: scope::intern("default", ""),
         })),

@@ -5,6 +5,7 @@ use super::precedence::Origin;
 use super::protocol::{Compression, Protocol};
 use super::redact;
 use super::sampling::Sampler;
+use super::sampling_rules::SamplingRule;
 use super::{Propagation, TlsFiles};
 use crate::error::{ConfigError, ConfigWarning};
 use crate::limits::SpanLimits;
@@ -32,6 +33,11 @@ pub struct Config {
     pub headers: Vec<(HeaderName, HeaderValue)>,
     /// The sampler.
     pub sampler: Sampler,
+    /// Rules choosing a ratio for some new traces; the sampler decides for
+    /// the rest.
+    pub sampling_rules: Vec<SamplingRule>,
+    /// The cap on new traces recorded per second.
+    pub max_traces_per_second: Option<f64>,
     /// The sampler's ratio of new traces recorded (1 or 0 for the fixed
     /// samplers).
     pub sampling_ratio: f64,
@@ -108,6 +114,8 @@ impl fmt::Debug for Config {
             .field("insecure", &self.insecure)
             .field("headers", &redact::Headers(&self.headers))
             .field("sampler", &self.sampler)
+            .field("sampling_rules", &self.sampling_rules)
+            .field("max_traces_per_second", &self.max_traces_per_second)
             .field("use_batch", &self.use_batch)
             .field("console", &self.console)
             .field("otlp", &self.otlp)

@@ -5,6 +5,7 @@ use super::env::Vars;
 use super::protocol::{Compression, Protocol};
 use super::redact;
 use super::sampling::Sampler;
+use super::sampling_rules::SamplingRule;
 use opentelemetry::KeyValue;
 use std::fmt;
 use std::path::PathBuf;
@@ -20,6 +21,8 @@ pub(crate) struct Given {
     pub(crate) insecure: Option<bool>,
     pub(crate) headers: Option<Vec<(String, String)>>,
     pub(crate) sampler: Option<Sampler>,
+    pub(crate) sampling_rules: Option<Vec<SamplingRule>>,
+    pub(crate) max_traces_per_second: Option<f64>,
     pub(crate) use_batch: Option<bool>,
     pub(crate) console: Option<bool>,
     pub(crate) b3: Option<bool>,

@@ -25,6 +25,7 @@ mod redact;
 mod resolve;
 mod resource;
 mod sampling;
+mod sampling_rules;
 mod tls;
 
 pub use effective::Config;
@@ -35,3 +36,4 @@ pub use propagation::Propagation;
 pub use protocol::{Compression, Protocol};
 pub(crate) use resolve::resolve;
 pub use sampling::Sampler;
+pub use sampling_rules::SamplingRule;

@@ -4,7 +4,10 @@
 use super::env::Environment;
 use super::given::Given;
 use super::Config;
-use super::{batching, exporter, limits, precedence, propagation, proxy, resource, sampling, tls};
+use super::{
+    batching, exporter, limits, precedence, propagation, proxy, resource, sampling, sampling_rules,
+    tls,
+};
 use crate::error::ConfigError;
 use crate::transport::tls::TlsMaterial;
 
@@ -43,6 +46,8 @@ pub(crate) fn resolve(b: &Given) -> Result<Config, ConfigError> {
         headers: exporter.headers,
         sampling_ratio: sampler.root_ratio(),
         sampler,
+        sampling_rules: sampling_rules::rules(b, &env)?,
+        max_traces_per_second: sampling_rules::traces_per_second(b, &env)?,
         use_batch: batching.use_batch,
         console: exporter.console,
         otlp: exporter.otlp,

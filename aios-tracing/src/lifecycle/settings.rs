@@ -5,7 +5,7 @@ use crate::limits::SpanLimits;
 use opentelemetry::InstrumentationScope;
 
 /// What starting and recording a span needs from the SDK it belongs to.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct SpanSettings {
     /// The SDK's generation: which pipeline its spans end into.
     pub(crate) generation: u64,

@@ -4,11 +4,11 @@
 //! recorded costs at most a context clone, and an unsampled child none.
 
 use super::recording::{self, Request};
-use super::sampling::Decision;
+use super::sampling::{Candidate, Decision};
 use super::settings::SpanSettings;
 use crate::data::Attributes;
 use opentelemetry::trace::TraceContextExt as _;
-use opentelemetry::Context;
+use opentelemetry::{Context, KeyValue};
 
 /// Whose child the span is.
 #[derive(Debug)]
@@ -55,14 +55,47 @@ impl Started {
     }
 }
 
-/// Starts a span under `settings` (`None`: no SDK is active). `request`
-/// and `attributes` are only called for a span that is recorded.
+/// A new span's attributes: some known before the sampling decision (for
+/// sampling rules), all put into the record of a span that is recorded.
+pub(crate) trait StartAttributes {
+    /// Those known now.
+    fn known(&self) -> &[KeyValue];
+    /// Into the record.
+    fn fill(self, list: &mut Attributes);
+}
+
+impl StartAttributes for Attributes {
+    fn known(&self) -> &[KeyValue] {
+        self
+    }
+
+    fn fill(self, list: &mut Attributes) {
+        *list = self;
+    }
+}
+
+/// Attributes pushed by a closure, only for a recorded span (`#[trace]`,
+/// `span!`): none is known before the decision.
+pub(crate) struct Lazy<F>(pub(crate) F);
+
+impl<F: FnOnce(&mut Attributes)> StartAttributes for Lazy<F> {
+    fn known(&self) -> &[KeyValue] {
+        &[]
+    }
+
+    fn fill(self, list: &mut Attributes) {
+        (self.0)(list);
+    }
+}
+
+/// Starts a span under `settings` (`None`: no SDK is active); `attributes`
+/// are filled in only for a span that is recorded.
 #[inline(always)]
 pub(crate) fn start(
     settings: Option<&'static SpanSettings>,
     parent: Parent,
-    request: impl FnOnce() -> Request,
-    attributes: impl FnOnce(&mut Attributes),
+    request: Request,
+    attributes: impl StartAttributes,
 ) -> Started {
     let Some(settings) = settings else {
         return Started::own(without_sdk(match parent {
@@ -70,9 +103,16 @@ pub(crate) fn start(
             Parent::Given(cx) => cx,
         }));
     };
+    let candidate = Candidate {
+        name: &request.name,
+        kind: &request.kind,
+        attributes: attributes.known(),
+    };
     let decision = match &parent {
-        Parent::Current { .. } => Context::map_current(|cx| settings.sampler.decide(cx)),
-        Parent::Given(cx) => settings.sampler.decide(cx),
+        Parent::Current { .. } => {
+            Context::map_current(|cx| settings.sampler.decide(cx, &candidate))
+        }
+        Parent::Given(cx) => settings.sampler.decide(cx, &candidate),
     };
     let trace_id = match decision {
         Decision::Record(trace_id) => trace_id,
@@ -97,8 +137,8 @@ pub(crate) fn start(
         &parent,
         trace_id,
         settings,
-        request(),
-        attributes,
+        request,
+        |list| attributes.fill(list),
     ))
 }
 

@@ -33,6 +33,13 @@ pub struct ExportStats {
     pub queued_bytes: u64,
     /// The most `queued_bytes` has been; never above `max_queue_bytes`.
     pub peak_queued_bytes: u64,
+    /// New traces recorded (their root spans).
+    pub roots_sampled: u64,
+    /// New traces not recorded: a sampling rule's ratio, or the sampler's.
+    pub roots_dropped_by_rule: u64,
+    /// New traces the rules and sampler picked but the cap
+    /// (`max_traces_per_second`) turned away.
+    pub roots_dropped_by_limit: u64,
 }
 
 #[derive(Debug, Default)]
@@ -64,6 +71,9 @@ impl Counters {
             queued: ended.saturating_sub(exported + dropped),
             queued_bytes: 0,
             peak_queued_bytes: 0,
+            roots_sampled: 0,
+            roots_dropped_by_rule: 0,
+            roots_dropped_by_limit: 0,
         }
     }
 }

@@ -3,8 +3,9 @@
 
 use super::state::SdkState;
 use crate::config::Config;
+use crate::config::SamplingRule;
 use crate::error::ConfigError;
-use crate::lifecycle::sampling::Sampler as FastSampler;
+use crate::lifecycle::sampling::{RateLimit, Sampler as FastSampler};
 use crate::lifecycle::SpanSettings;
 use crate::limits::SpanLimits;
 use crate::pipeline::{Pipeline, PipelineSettings, Processor, WorkerSettings};
@@ -59,10 +60,7 @@ pub(super) fn running(config: &Config, generation: u64) -> Result<Arc<SdkState>,
     Ok(Arc::new(SdkState {
         spans: Box::leak(Box::new(SpanSettings {
             generation,
-            sampler: FastSampler {
-                ratio: config.sampler.root_ratio(),
-                parent_based: config.sampler.is_parent_based(),
-            },
+            sampler: fast_sampler(config),
             limits: config.span_limits,
             scope: own_scope(config),
         })),
@@ -71,6 +69,21 @@ pub(super) fn running(config: &Config, generation: u64) -> Result<Arc<SdkState>,
         pipeline,
         provider,
     }))
+}
+
+/// The sampler our spans decide with: the configured one, its rules, its cap.
+fn fast_sampler(config: &Config) -> FastSampler {
+    let mut sampler = FastSampler::new(
+        config.sampler.root_ratio(),
+        config.sampler.is_parent_based(),
+    );
+    sampler.rules = config
+        .sampling_rules
+        .iter()
+        .map(SamplingRule::to_rule)
+        .collect();
+    sampler.limit = config.max_traces_per_second.map(RateLimit::new);
+    sampler
 }
 
 /// The same sampler for spans built with the `opentelemetry` API

@@ -2,7 +2,7 @@
 //! `init`.
 
 use super::{TracingSdk, TracingSdkBuilder};
-use crate::config::{self, Compression, Config, Protocol, Sampler, Vars};
+use crate::config::{self, Compression, Config, Protocol, Sampler, SamplingRule, Vars};
 use crate::error::ConfigError;
 use opentelemetry::KeyValue;
 use std::collections::HashMap;
@@ -89,6 +89,19 @@ impl TracingSdkBuilder {
         /// The sampler (default `ParentBasedAlwaysOn`). Env: `OTEL_TRACES_SAMPLER`
         /// and, for the ratio samplers, `OTEL_TRACES_SAMPLER_ARG`.
         sampler, sampler: Sampler
+    );
+    /// Sampling rules for new traces, in order; the first whose conditions
+    /// the root span meets decides (see [`SamplingRule`]). Env:
+    /// `AIOS_TRACING_SAMPLING_RULES` (e.g. `name=GET /health:0;http.route=/admin/*:1;*:0.01`).
+    pub fn sampling_rules(mut self, rules: impl IntoIterator<Item = SamplingRule>) -> Self {
+        self.given.sampling_rules = Some(rules.into_iter().collect());
+        self
+    }
+
+    setter!(
+        /// At most this many new traces recorded per second (the rules and
+        /// the sampler pick, this caps). Env: `AIOS_TRACING_TRACES_PER_SECOND`.
+        max_traces_per_second, max_traces_per_second: f64
     );
     setter!(
         /// Compression of export requests (default none; gzip needs the

@@ -147,10 +147,16 @@ impl TracingSdk {
 
     /// What happened to the spans so far.
     pub fn stats(&self) -> ExportStats {
-        self.state
-            .as_ref()
-            .map(|state| state.pipeline.stats())
-            .unwrap_or_default()
+        let Some(state) = &self.state else {
+            return ExportStats::default();
+        };
+        let mut stats = state.pipeline.stats();
+        let roots = &state.spans.sampler.roots;
+        let read = |count: &std::sync::atomic::AtomicU64| count.load(Ordering::Relaxed);
+        stats.roots_sampled = read(&roots.sampled);
+        stats.roots_dropped_by_rule = read(&roots.dropped_by_rule);
+        stats.roots_dropped_by_limit = read(&roots.dropped_by_limit);
+        stats
     }
 
     /// Exports everything queued now, waiting at most `shutdown_timeout`.

@@ -10,10 +10,21 @@
 //!
 //! When a root *is* sampled at a ratio below 1, the trace id drawn for the
 //! decision becomes the span's trace id.
+//!
+//! For a new trace, sampling rules (`rules`) pick the ratio by the root's
+//! name, kind and known attributes, and a rate limit (`limit`) caps the
+//! traces recorded per second; both are counted.
+
+mod limit;
+mod rules;
+
+pub(crate) use limit::RateLimit;
+pub(crate) use rules::{Candidate, Condition, Glob, Rule};
 
 use opentelemetry::trace::{SpanContext, TraceContextExt, TraceFlags, TraceId, TraceState};
 use opentelemetry::Context;
 use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// W3C Trace Context Level 2's `random` flag: the trace id is random, as
 /// every one this crate draws is.
@@ -40,24 +51,50 @@ fn ratio_samples(trace_id: TraceId, ratio: f64) -> bool {
 }
 
 /// One SDK's sampler: the ratio of new traces it records (1 and 0 for
-/// the fixed samplers), and whether child spans follow their parent.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// the fixed samplers), whether child spans follow their parent, the
+/// rules that pick another ratio for some traces, and the cap.
+#[derive(Debug)]
 pub(crate) struct Sampler {
     pub(crate) ratio: f64,
     pub(crate) parent_based: bool,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) limit: Option<RateLimit>,
+    pub(crate) roots: RootCounts,
+}
+
+/// How new traces were decided.
+#[derive(Debug, Default)]
+pub(crate) struct RootCounts {
+    pub(crate) sampled: AtomicU64,
+    /// Not sampled: a rule's ratio, or the sampler's.
+    pub(crate) dropped_by_rule: AtomicU64,
+    /// Sampled, then over the cap.
+    pub(crate) dropped_by_limit: AtomicU64,
 }
 
 impl Sampler {
-    /// Decides for a child of `parent`.
+    /// The sampler alone: no rules, no cap.
+    pub(crate) fn new(ratio: f64, parent_based: bool) -> Self {
+        Sampler {
+            ratio,
+            parent_based,
+            rules: Vec::new(),
+            limit: None,
+            roots: RootCounts::default(),
+        }
+    }
+
+    /// Decides for a child of `parent`; `candidate` is what a new trace's
+    /// rules look at.
     #[inline]
-    pub(crate) fn decide(&self, parent: &Context) -> Decision {
+    pub(crate) fn decide(&self, parent: &Context, candidate: &Candidate<'_>) -> Decision {
         if parent.is_telemetry_suppressed() {
             return Decision::Inherit;
         }
         let span = parent.span();
         let sc = span.span_context();
         if !sc.is_valid() {
-            return decide_root(parent, self.ratio);
+            return self.decide_root(parent, candidate);
         }
         if self.parent_based {
             return if sc.is_sampled() {
@@ -86,6 +123,33 @@ impl Sampler {
     }
 }
 
+impl Sampler {
+    /// Decides for a new trace: the first matching rule's ratio, else the
+    /// sampler's; then the cap.
+    fn decide_root(&self, parent: &Context, candidate: &Candidate<'_>) -> Decision {
+        let ratio = self
+            .rules
+            .iter()
+            .find(|rule| rule.matches(candidate))
+            .map_or(self.ratio, |rule| rule.ratio);
+        let decision = decide_root(parent, ratio);
+        let counter = match &decision {
+            Decision::Record(_) if self.limit.as_ref().is_some_and(|limit| !limit.allow()) => {
+                count(&self.roots.dropped_by_limit);
+                return unsampled_root(parent, RandomIdGenerator::default().new_trace_id());
+            }
+            Decision::Record(_) => &self.roots.sampled,
+            _ => &self.roots.dropped_by_rule,
+        };
+        count(counter);
+        decision
+    }
+}
+
+fn count(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
 /// Decides for a new trace at `ratio`.
 fn decide_root(parent: &Context, ratio: f64) -> Decision {
     if ratio >= 1.0 {
@@ -96,6 +160,13 @@ fn decide_root(parent: &Context, ratio: f64) -> Decision {
     if ratio > 0.0 && ratio_samples(trace_id, ratio) {
         return Decision::Record(Some(trace_id));
     }
+    unsampled_root(parent, trace_id)
+}
+
+/// A new trace not sampled: fresh ids, so downstream services see "not
+/// sampled" too.
+fn unsampled_root(parent: &Context, trace_id: TraceId) -> Decision {
+    let ids = RandomIdGenerator::default();
     let unsampled = SpanContext::new(
         trace_id,
         ids.new_span_id(),
@@ -109,6 +180,51 @@ fn decide_root(parent: &Context, ratio: f64) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use opentelemetry::trace::SpanKind;
+
+    const ANY: Candidate<'static> = Candidate {
+        name: "op",
+        kind: &SpanKind::Internal,
+        attributes: &[],
+    };
+
+    #[test]
+    fn the_first_matching_rule_picks_the_ratio_and_the_cap_limits_and_all_is_counted() {
+        let mut sampler = Sampler::new(1.0, true);
+        sampler.rules = vec![
+            Rule {
+                conditions: vec![Condition::Name(Glob::new("GET /health"))],
+                ratio: 0.0,
+            },
+            Rule {
+                conditions: vec![],
+                ratio: 1.0,
+            },
+        ];
+        sampler.limit = Some(RateLimit::new(3.0));
+        let health = Candidate {
+            name: "GET /health",
+            ..ANY
+        };
+        assert!(matches!(
+            sampler.decide(&Context::new(), &health),
+            Decision::Unsampled(_)
+        ));
+        let recorded = (0..5)
+            .filter(|_| matches!(sampler.decide(&Context::new(), &ANY), Decision::Record(_)))
+            .count();
+        assert_eq!(recorded, 3);
+        let counts = &sampler.roots;
+        let read = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        assert_eq!(
+            (
+                read(&counts.sampled),
+                read(&counts.dropped_by_rule),
+                read(&counts.dropped_by_limit)
+            ),
+            (3, 1, 2)
+        );
+    }
 
     #[test]
     fn the_ratio_rule_matches_the_sdk_sampler() {
@@ -136,15 +252,12 @@ mod tests {
             TraceState::NONE,
         );
         let parent = Context::new().with_remote_span_context(parent_sc);
-        let parent_based = |ratio| Sampler {
-            ratio,
-            parent_based: true,
-        };
+        let parent_based = |ratio| Sampler::new(ratio, true);
         assert!(matches!(
-            parent_based(1.0).decide(&parent),
+            parent_based(1.0).decide(&parent, &ANY),
             Decision::Inherit
         ));
-        match parent_based(0.0).decide(&Context::new()) {
+        match parent_based(0.0).decide(&Context::new(), &ANY) {
             Decision::Unsampled(cx) => {
                 let sc = cx.span().span_context().clone();
                 assert!(sc.is_valid() && !sc.is_sampled());
@@ -152,7 +265,7 @@ mod tests {
             _ => panic!("ratio 0 never samples a root"),
         }
         assert!(matches!(
-            parent_based(1.0).decide(&Context::new()),
+            parent_based(1.0).decide(&Context::new(), &ANY),
             Decision::Record(None)
         ));
     }
@@ -166,11 +279,8 @@ mod tests {
             true,
             TraceState::NONE,
         ));
-        let always_off = Sampler {
-            ratio: 0.0,
-            parent_based: false,
-        };
-        match always_off.decide(&sampled_parent) {
+        let always_off = Sampler::new(0.0, false);
+        match always_off.decide(&sampled_parent, &ANY) {
             Decision::Unsampled(cx) => {
                 let sc = cx.span().span_context().clone();
                 assert_eq!(sc.trace_id(), TraceId::from(7u128));
@@ -179,10 +289,7 @@ mod tests {
             }
             _ => panic!("always_off records nothing"),
         }
-        let always_on = Sampler {
-            ratio: 1.0,
-            parent_based: false,
-        };
+        let always_on = Sampler::new(1.0, false);
         let unsampled_parent = Context::new().with_remote_span_context(SpanContext::new(
             TraceId::from(7u128),
             opentelemetry::trace::SpanId::from(9u64),
@@ -191,7 +298,7 @@ mod tests {
             TraceState::NONE,
         ));
         assert!(matches!(
-            always_on.decide(&unsampled_parent),
+            always_on.decide(&unsampled_parent, &ANY),
             Decision::Record(None)
         ));
     }
