@@ -42,7 +42,9 @@ mod transport;
 
 pub use aios_tracing_macros::{span, trace};
 pub use attributes::IntoKeyValue;
-pub use config::{Compression, Config, Propagation, Protocol, Sampler, SamplingRule, TlsFiles};
+pub use config::{
+    Compression, Config, Propagation, Protocol, Sampler, SamplingRule, TailSampling, TlsFiles,
+};
 pub use current::link_current_span;
 pub use error::{ConfigError, ConfigWarning, ShutdownError, Source};
 pub use future::{FutureExt, Instrumented, CANCELLED_ATTRIBUTE};

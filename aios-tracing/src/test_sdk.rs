@@ -54,6 +54,7 @@ pub(crate) fn install(sampler: Sampler) -> Installed {
             generation,
             sampler: FastSampler::new(ratio, true),
             limits: SpanLimits::default(),
+            keep_unsampled: false,
             scope: scope::intern("default", ""),
         })),
         propagator: propagation::composite(&propagation),

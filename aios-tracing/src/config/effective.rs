@@ -6,6 +6,7 @@ use super::protocol::{Compression, Protocol};
 use super::redact;
 use super::sampling::Sampler;
 use super::sampling_rules::SamplingRule;
+use super::tail::TailSampling;
 use super::{Propagation, TlsFiles};
 use crate::error::{ConfigError, ConfigWarning};
 use crate::limits::SpanLimits;
@@ -38,6 +39,8 @@ pub struct Config {
     pub sampling_rules: Vec<SamplingRule>,
     /// The cap on new traces recorded per second.
     pub max_traces_per_second: Option<f64>,
+    /// Which unsampled local traces are kept whole after all.
+    pub tail_sampling: TailSampling,
     /// The sampler's ratio of new traces recorded (1 or 0 for the fixed
     /// samplers).
     pub sampling_ratio: f64,
@@ -116,6 +119,7 @@ impl fmt::Debug for Config {
             .field("sampler", &self.sampler)
             .field("sampling_rules", &self.sampling_rules)
             .field("max_traces_per_second", &self.max_traces_per_second)
+            .field("tail_sampling", &self.tail_sampling)
             .field("use_batch", &self.use_batch)
             .field("console", &self.console)
             .field("otlp", &self.otlp)

@@ -26,6 +26,7 @@ mod resolve;
 mod resource;
 mod sampling;
 mod sampling_rules;
+mod tail;
 mod tls;
 
 pub use effective::Config;
@@ -37,3 +38,4 @@ pub use protocol::{Compression, Protocol};
 pub(crate) use resolve::resolve;
 pub use sampling::Sampler;
 pub use sampling_rules::SamplingRule;
+pub use tail::TailSampling;

@@ -6,7 +6,7 @@ use super::given::Given;
 use super::Config;
 use super::{
     batching, exporter, limits, precedence, propagation, proxy, resource, sampling, sampling_rules,
-    tls,
+    tail, tls,
 };
 use crate::error::ConfigError;
 use crate::transport::tls::TlsMaterial;
@@ -48,6 +48,7 @@ pub(crate) fn resolve(b: &Given) -> Result<Config, ConfigError> {
         sampler,
         sampling_rules: sampling_rules::rules(b, &env)?,
         max_traces_per_second: sampling_rules::traces_per_second(b, &env)?,
+        tail_sampling: tail::resolve(b, &env)?,
         use_batch: batching.use_batch,
         console: exporter.console,
         otlp: exporter.otlp,

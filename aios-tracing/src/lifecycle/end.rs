@@ -7,8 +7,9 @@ use opentelemetry::Context;
 
 /// Ends `span` now.
 pub(crate) fn end(span: &SpanRef<'_>) {
-    // Only sampled spans record: the others need no end time.
-    if span.span_context().is_sampled() {
+    // Spans that do not record need no end time. Sampled ones record;
+    // asking the others is a lock only for those kept to tail-decide.
+    if span.span_context().is_sampled() || span.is_recording() {
         span.end_with_timestamp(clock::now());
     }
 }
@@ -29,9 +30,9 @@ impl Lent {
         let sc = span.span_context();
         Lent {
             span_id: sc.span_id(),
-            // Only a sampled span records anything; an inherited handle
-            // must not reach its context's span at all.
-            ends: sc.is_sampled() && !inherited,
+            // Only a recording span has anything to end; an inherited
+            // handle must not reach its context's span at all.
+            ends: (sc.is_sampled() || span.is_recording()) && !inherited,
         }
     }
 

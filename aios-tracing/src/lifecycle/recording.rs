@@ -38,12 +38,16 @@ pub(crate) struct Request {
     pub(crate) links: Vec<Link>,
 }
 
-/// Starts a sampled span as a child of `parent`; returns the context
-/// carrying it. `trace_id` is the id the sampler drew for a new root.
+/// Starts a recorded span as a child of `parent`; returns the context
+/// carrying it. `trace_id` is the id the sampler drew for a new root;
+/// `sampled`: whether its flags say so (a span recorded only to be kept
+/// if its trace fails does not, so what it propagates follows the head
+/// decision).
 /// `attributes` pushes the span's attributes straight into its record.
 pub(crate) fn start(
     parent: &Context,
     trace_id: Option<TraceId>,
+    sampled: bool,
     settings: &'static SpanSettings,
     request: Request,
     attributes: impl FnOnce(&mut Attributes),
@@ -57,12 +61,12 @@ pub(crate) fn start(
             parent_sc.span_id(),
             parent_sc.is_remote(),
             // W3C Level 2's `random` flag, if the parent has it, stays.
-            parent_sc.trace_flags() | TraceFlags::SAMPLED,
+            sampled_flag(parent_sc.trace_flags(), sampled),
             parent_sc.trace_state().clone(),
         )
     } else {
         let trace_id = trace_id.unwrap_or_else(|| ids.new_trace_id());
-        let flags = TraceFlags::SAMPLED | sampling::RANDOM_TRACE_ID;
+        let flags = sampled_flag(sampling::RANDOM_TRACE_ID, sampled);
         (trace_id, SpanId::INVALID, false, flags, TraceState::NONE)
     };
     let span_context = SpanContext::new(trace_id, ids.new_span_id(), flags, false, trace_state);
@@ -91,6 +95,14 @@ pub(crate) fn start(
         settings,
         data: Some(slot),
     })
+}
+
+fn sampled_flag(flags: TraceFlags, sampled: bool) -> TraceFlags {
+    if sampled {
+        flags | TraceFlags::SAMPLED
+    } else {
+        TraceFlags::new(flags.to_u8() & !TraceFlags::SAMPLED.to_u8())
+    }
 }
 
 /// A new span's links, capped, in the extras that hold them (`None`

@@ -13,4 +13,7 @@ pub(crate) struct SpanSettings {
     pub(crate) limits: SpanLimits,
     /// The scope of spans made without one of their own: the service name.
     pub(crate) scope: &'static InstrumentationScope,
+    /// Record the spans of unsampled local trees too, for the pipeline to
+    /// keep the trees that fail or are slow.
+    pub(crate) keep_unsampled: bool,
 }

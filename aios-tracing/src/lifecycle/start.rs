@@ -114,8 +114,14 @@ pub(crate) fn start(
         }
         Parent::Given(cx) => settings.sampler.decide(cx, &candidate),
     };
-    let trace_id = match decision {
-        Decision::Record(trace_id) => trace_id,
+    let (trace_id, sampled) = match decision {
+        Decision::Record(trace_id) => (trace_id, true),
+        // Keeping failed and slow traces: every span of a local tree is
+        // recorded, sampled or not, until its root's end decides.
+        Decision::Inherit if settings.keep_unsampled && held_locally(&parent) => (None, false),
+        Decision::Unsampled(cx) if settings.keep_unsampled && held_locally(&parent) => {
+            (Some(cx.span().span_context().trace_id()), false)
+        }
         Decision::Inherit => {
             return match parent {
                 Parent::Current { sync_body: true } => Started::inherited(Context::new(), true),
@@ -136,10 +142,27 @@ pub(crate) fn start(
     Started::own(recording::start(
         &parent,
         trace_id,
+        sampled,
         settings,
         request,
         |list| attributes.fill(list),
     ))
+}
+
+/// Whether a span under `parent` is part of a local tree this process
+/// records whole: a new local root (no parent, or a remote one), or a
+/// child of a span recorded here. Never while telemetry is suppressed.
+#[cold]
+fn held_locally(parent: &Parent) -> bool {
+    let check = |cx: &Context| {
+        let span = cx.span();
+        let sc = span.span_context();
+        !cx.is_telemetry_suppressed() && (span.is_recording() || !sc.is_valid() || sc.is_remote())
+    };
+    match parent {
+        Parent::Current { .. } => Context::map_current(check),
+        Parent::Given(cx) => check(cx),
+    }
 }
 
 /// The context a span gets when no SDK is active: the parent itself, or,

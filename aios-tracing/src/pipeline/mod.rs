@@ -12,6 +12,8 @@ mod queue;
 mod size;
 pub(crate) mod slots;
 mod stats;
+#[allow(dead_code)] // Wired into the worker with the outage changes.
+mod tail;
 mod worker;
 
 pub(crate) use intake::submit;

@@ -104,6 +104,24 @@ impl TracingSdkBuilder {
         max_traces_per_second, max_traces_per_second: f64
     );
     setter!(
+        /// Keep every local trace in which a span has status ERROR, whatever
+        /// head sampling decided: each local tree's spans are recorded and
+        /// held until its root ends (opt-in; spans cost what sampled ones
+        /// do). Env: `AIOS_TRACING_KEEP_FAILED_TRACES`.
+        keep_failed_traces, keep_failed_traces: bool
+    );
+    setter!(
+        /// Keep every local trace whose root lasted longer than this, as
+        /// `keep_failed_traces` does. Env: `AIOS_TRACING_KEEP_SLOWER_THAN` (ms).
+        keep_slow_traces, keep_slow_traces: Duration
+    );
+    setter!(
+        /// Bytes of spans held for those decisions at most (default 16 MiB);
+        /// past it the oldest trees are decided early, by their head
+        /// decision, and counted. Env: `AIOS_TRACING_TAIL_MAX_HELD_BYTES`.
+        tail_max_held_bytes, tail_max_held_bytes: usize
+    );
+    setter!(
         /// Compression of export requests (default none; gzip needs the
         /// `gzip` feature). Env: `OTEL_EXPORTER_OTLP_TRACES_COMPRESSION`,
         /// `OTEL_EXPORTER_OTLP_COMPRESSION`.

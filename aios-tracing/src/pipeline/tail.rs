@@ -1,0 +1,185 @@
+//! Keeping failed and slow traces: with it on, every span of a local
+//! tree is recorded (sampled or not), and here, on the export thread, a
+//! tree's spans are held until its local root ends. Then the whole tree
+//! goes on if a span in it failed, if the root was slow, or if head
+//! sampling chose it; otherwise it is let go, counted as sampled out.
+//!
+//! Held spans are bounded in bytes: past the bound the oldest trees are
+//! decided early, by their head decision, and counted. Spans of a tree
+//! already decided (a task that outlives its request) follow the
+//! decision while it is remembered.
+
+use crate::data::SpanRecord;
+use opentelemetry::trace::{SpanId, Status, TraceId};
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+/// When a tree is kept.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TailSettings {
+    pub(crate) keep_errors: bool,
+    pub(crate) keep_slower_than: Option<Duration>,
+    pub(crate) max_held_bytes: usize,
+}
+
+/// What the stage did with the spans it let go of.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Released {
+    /// Spans let go: their tree was not kept.
+    pub(crate) sampled_out: u64,
+    /// Trees kept because a span failed or the root was slow.
+    pub(crate) trees_kept: u64,
+    /// Trees decided before their root ended, to stay within the bytes.
+    pub(crate) trees_decided_early: u64,
+}
+
+#[derive(Debug, Default)]
+struct Tree {
+    spans: Vec<SpanRecord>,
+    bytes: usize,
+}
+
+/// Decisions remembered for late spans of a decided tree.
+const REMEMBERED: usize = 4096;
+
+#[derive(Debug)]
+pub(crate) struct Tail {
+    settings: TailSettings,
+    trees: HashMap<TraceId, Tree>,
+    /// Trees in the order their first span arrived, for deciding early.
+    arrival: VecDeque<TraceId>,
+    held_bytes: usize,
+    decided: HashMap<TraceId, bool>,
+    decided_order: VecDeque<TraceId>,
+}
+
+impl Tail {
+    pub(crate) fn new(settings: TailSettings) -> Self {
+        Tail {
+            settings,
+            trees: HashMap::new(),
+            arrival: VecDeque::new(),
+            held_bytes: 0,
+            decided: HashMap::new(),
+            decided_order: VecDeque::new(),
+        }
+    }
+
+    /// Takes an ended span (of `bytes`): puts it into `ready` if it goes
+    /// on now, or holds it; a local root puts its tree into `ready` too
+    /// if the tree is kept. Head-sampled spans go on at once: their trees
+    /// are exported whatever happens.
+    pub(crate) fn accept(
+        &mut self,
+        span: SpanRecord,
+        bytes: usize,
+        ready: &mut Vec<SpanRecord>,
+    ) -> Released {
+        let mut released = Released::default();
+        if span.span_context.is_sampled() {
+            ready.push(span);
+            return released;
+        }
+        let trace_id = span.span_context.trace_id();
+        if let Some(&keep) = self.decided.get(&trace_id) {
+            if keep {
+                ready.push(span);
+            } else {
+                released.sampled_out += 1;
+            }
+            return released;
+        }
+        if span.parent_span_id == SpanId::INVALID || span.parent_is_remote {
+            let held = self.remove(trace_id).unwrap_or_default().spans;
+            let keep = self.keeps(&span, &held);
+            released.trees_kept += u64::from(keep);
+            released.sampled_out += self.let_go(held, Some(span), keep, ready);
+            self.remember(trace_id, keep);
+            return released;
+        }
+        let tree = self.trees.entry(trace_id).or_insert_with(|| {
+            self.arrival.push_back(trace_id);
+            Tree::default()
+        });
+        tree.spans.push(span);
+        tree.bytes += bytes;
+        self.held_bytes += bytes;
+        while self.held_bytes > self.settings.max_held_bytes {
+            let Some(oldest) = self.arrival.front().copied() else {
+                break;
+            };
+            released.trees_decided_early += 1;
+            released.sampled_out += self.decide_early(oldest, ready);
+        }
+        released
+    }
+
+    /// Decides every held tree by its head decision (flush, shutdown).
+    pub(crate) fn decide_all(&mut self, ready: &mut Vec<SpanRecord>) -> Released {
+        let mut released = Released::default();
+        while let Some(oldest) = self.arrival.front().copied() {
+            released.trees_decided_early += 1;
+            released.sampled_out += self.decide_early(oldest, ready);
+        }
+        released
+    }
+
+    /// Spans held now.
+    pub(crate) fn held(&self) -> usize {
+        self.trees.values().map(|tree| tree.spans.len()).sum()
+    }
+
+    /// Whether the tree of `root`, holding `spans`, is kept whole.
+    fn keeps(&self, root: &SpanRecord, spans: &[SpanRecord]) -> bool {
+        let failed =
+            |span: &SpanRecord| matches!(span.extras_or_default().status, Status::Error { .. });
+        let slow = self.settings.keep_slower_than.is_some_and(|threshold| {
+            root.end.duration_since(root.start).unwrap_or_default() > threshold
+        });
+        (self.settings.keep_errors && (failed(root) || spans.iter().any(failed))) || slow
+    }
+
+    fn remove(&mut self, trace_id: TraceId) -> Option<Tree> {
+        let tree = self.trees.remove(&trace_id)?;
+        self.held_bytes -= tree.bytes;
+        self.arrival.retain(|id| *id != trace_id);
+        Some(tree)
+    }
+
+    /// A tree decided before its root ended: by its head decision, which
+    /// for a held tree was "not sampled".
+    fn decide_early(&mut self, trace_id: TraceId, ready: &mut Vec<SpanRecord>) -> u64 {
+        let tree = self.remove(trace_id).unwrap_or_default();
+        self.let_go(tree.spans, None, false, ready)
+    }
+
+    /// Sends the spans on if `keep`; returns how many were let go.
+    fn let_go(
+        &mut self,
+        spans: Vec<SpanRecord>,
+        root: Option<SpanRecord>,
+        keep: bool,
+        ready: &mut Vec<SpanRecord>,
+    ) -> u64 {
+        let count = spans.len() as u64 + u64::from(root.is_some());
+        if !keep {
+            return count;
+        }
+        ready.extend(spans.into_iter().chain(root));
+        0
+    }
+
+    fn remember(&mut self, trace_id: TraceId, keep: bool) {
+        if self.decided.insert(trace_id, keep).is_none() {
+            self.decided_order.push_back(trace_id);
+        }
+        while self.decided_order.len() > REMEMBERED {
+            if let Some(old) = self.decided_order.pop_front() {
+                self.decided.remove(&old);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
