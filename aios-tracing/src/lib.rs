@@ -28,6 +28,7 @@ mod limits;
 #[cfg(feature = "logging")]
 pub mod logging;
 mod pipeline;
+mod polled;
 mod propagation;
 mod scope;
 mod sdk;
@@ -45,8 +46,9 @@ pub use attributes::IntoKeyValue;
 pub use config::{Config, Propagation, Protocol, TlsFiles};
 pub use current::link_current_span;
 pub use error::{ConfigError, ShutdownError, Source};
-pub use future::{FutureExt, Instrumented, CANCELLED_ATTRIBUTE};
+pub use future::{FutureExt, Instrumented};
 pub use pipeline::ExportStats;
+pub use polled::CANCELLED_ATTRIBUTE;
 pub use propagation::{extract_context, inject_context, inject_headers, Carrier};
 pub use sdk::{TracingSdk, TracingSdkBuilder};
 pub use span::{Span, SpanBuilder, SpanGuard};
