@@ -34,8 +34,12 @@ mod scope;
 mod sdk;
 mod sink;
 mod span;
+#[cfg(feature = "stream")]
+mod stream;
 #[cfg(any(feature = "logging", feature = "tracing-bridge"))]
 mod subscriber;
+#[cfg(feature = "tokio")]
+pub mod task;
 #[cfg(test)]
 mod test_sdk;
 mod traced;
@@ -52,6 +56,8 @@ pub use polled::CANCELLED_ATTRIBUTE;
 pub use propagation::{extract_context, inject_context, inject_headers, Carrier};
 pub use sdk::{TracingSdk, TracingSdkBuilder};
 pub use span::{Span, SpanBuilder, SpanGuard};
+#[cfg(feature = "stream")]
+pub use stream::{InstrumentedStream, StreamExt};
 
 /// The OpenTelemetry API this crate is built on, re-exported so your
 /// versions match ours.
