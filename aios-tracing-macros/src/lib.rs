@@ -119,7 +119,8 @@ use proc_macro::TokenStream;
 ///   lints such as `dead_code` and `unused_variables` see the fn as you
 ///   wrote it.
 /// - A span is current only in its own task: for tasks you spawn, use
-///   `FutureExt::in_current_context` (or `in_span`) from `aios_tracing`.
+///   `FutureExt::in_current_context` (or `in_span`) from `aios_tracing`,
+///   or its `task::spawn` (feature `tokio`).
 ///
 /// ```
 /// use aios_tracing::trace;

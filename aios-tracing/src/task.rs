@@ -4,25 +4,6 @@
 //! it starts are roots of new traces. These spawn it in the context
 //! current at the call instead, so they are children of the spawner's
 //! span, and baggage comes along.
-//!
-//! ```
-//! use aios_tracing::{span, task, trace};
-//!
-//! #[trace]
-//! async fn refresh(key: &'static str) -> usize {
-//!     key.len()
-//! }
-//!
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
-//! let handle = span!("request", || task::spawn(refresh("users")));
-//! // `refresh`'s span is a child of `request`, though it runs later.
-//! assert_eq!(handle.await.unwrap(), 5);
-//!
-//! let sum = task::spawn_blocking(|| (1..=3).sum::<u32>()).await.unwrap();
-//! assert_eq!(sum, 6);
-//! # }
-//! ```
 
 use crate::future::FutureExt as _;
 use opentelemetry::Context;
@@ -32,6 +13,22 @@ use tokio::task::JoinHandle;
 /// `tokio::spawn(future)`, with the context current now made current
 /// whenever the task is polled (see
 /// [`FutureExt::in_current_context`](crate::FutureExt::in_current_context)).
+///
+/// ```
+/// use aios_tracing::{span, task, trace};
+///
+/// #[trace]
+/// async fn refresh(key: &'static str) -> usize {
+///     key.len()
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let handle = span!("request", || task::spawn(refresh("users")));
+/// // `refresh`'s span is a child of `request`, though it runs later.
+/// assert_eq!(handle.await.unwrap(), 5);
+/// # }
+/// ```
 ///
 /// # Panics
 ///
@@ -47,6 +44,19 @@ where
 
 /// `tokio::task::spawn_blocking(f)`, with the context current now made
 /// current while `f` runs on the blocking pool.
+///
+/// ```
+/// use aios_tracing::{span, task};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let job = span!("import", || task::spawn_blocking(|| {
+///     // Spans started here are children of `import`.
+///     span!("parse", || (1..=3).sum::<u32>())
+/// }));
+/// assert_eq!(job.await.unwrap(), 6);
+/// # }
+/// ```
 ///
 /// # Panics
 ///
