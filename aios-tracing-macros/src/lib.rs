@@ -102,17 +102,30 @@ use proc_macro::TokenStream;
 ///   thread. The future stays `Send` if the body is.
 /// - `fn … -> impl Future<Output = T>`: the span starts at the call, covers
 ///   the synchronous part of the body and then the returned future.
+/// - `fn … -> Pin<Box<dyn Future<Output = T> + …>>` (or a type alias of
+///   one) whose body ends in `Box::pin(async move { … })`: the same; any
+///   statements before the box run inside the span, and the async block
+///   is instrumented inside the box. A boxed future made some other way
+///   is instrumented from outside and boxed again when the return type is
+///   written `Pin<Box<dyn Future<…>>>`; behind a type alias it is not
+///   recognised, and the span covers only the call.
 /// - `#[async_trait]` methods: put `#[trace]` on the method inside the
 ///   `#[async_trait]` impl (in any order with its other attributes); the
 ///   span starts when the method is called and covers its future.
 /// - A future **dropped before it completes** ends its span with the
 ///   attribute `aios.cancelled = true`.
+/// - **Type errors** in the body are reported at your expression, against
+///   the declared return (or `Output`) type, as without the attribute;
+///   lints such as `dead_code` and `unused_variables` see the fn as you
+///   wrote it.
 /// - A span is current only in its own task: for tasks you spawn, use
-///   `FutureExt::in_current_context` (or `in_span`) from `aios_tracing`.
+///   `FutureExt::in_current_context` (or `in_span`) from `aios_tracing`,
+///   or its `task::spawn` (feature `tokio`).
 ///
 /// ```
 /// use aios_tracing::trace;
 /// use std::future::Future;
+/// use std::pin::Pin;
 ///
 /// struct Client;
 ///
@@ -126,11 +139,18 @@ use proc_macro::TokenStream;
 ///     fn prefetch(&self, path: String) -> impl Future<Output = usize> + Send + '_ {
 ///         async move { self.get(&path).await.map_or(0, |body| body.len()) }
 ///     }
+///
+///     #[trace]
+///     fn head(&self, path: &str) -> Pin<Box<dyn Future<Output = usize> + Send + '_>> {
+///         let path = path.to_owned(); // inside the span too
+///         Box::pin(async move { self.get(&path).await.map_or(0, |_| 0) })
+///     }
 /// }
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// assert_eq!(Client.get("/a").await.unwrap(), "GET /a");
 /// assert_eq!(Client.prefetch("/b".into()).await, 6);
+/// assert_eq!(Client.head("/c").await, 0);
 /// # }
 /// ```
 ///

@@ -14,3 +14,4 @@ pub use core::option::Option;
 pub use opentelemetry::trace::{SpanKind, SpanRef};
 pub use opentelemetry::{Key, KeyValue, Value};
 pub use std::borrow::Cow;
+pub use std::boxed::Box;

@@ -8,6 +8,7 @@
 //! worker threads) and for nothing else.
 
 use crate::lifecycle::{self, exception};
+use crate::polled::{InSpan, Mode};
 use crate::span::Span;
 use opentelemetry::trace::SpanRef;
 use opentelemetry::Context;
@@ -17,24 +18,6 @@ use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{self, Poll};
-
-/// The attribute set on a span whose future was dropped before it completed.
-pub const CANCELLED_ATTRIBUTE: &str = "aios.cancelled";
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Mode {
-    /// Only attach the context (`in_context`): the span belongs to someone else.
-    Attach,
-    /// The span is ours (`in_span`): record panics and end it on
-    /// completion, or mark it cancelled on drop.
-    Own,
-    /// As `Own`, for the futures of `#[trace]` and `span!`, which nobody
-    /// asks for their span: while polled, the span's context is moved into
-    /// the current one rather than cloned, and the span is reached there.
-    Traced,
-    /// An owned span that has ended (completed or panicked).
-    Ended,
-}
 
 pin_project! {
     /// A future that makes a span (or a context) current while it is
@@ -63,8 +46,7 @@ pin_project! {
         // it is done, with the context attached.
         #[pin]
         inner: Option<F>,
-        span: Span,
-        mode: Mode,
+        in_span: InSpan,
         // Only `Mode::Traced` futures (`#[trace]`, `span!`) have one.
         check: Option<fn(&SpanRef<'_>, &F::Output)>,
     }
@@ -78,31 +60,12 @@ pin_project! {
             if this.inner.is_none() {
                 return;
             }
-            // Destructors of the inner future run inside the context too.
-            let _attached = this.span.context().clone().attach();
-            let cancelled = matches!(*this.mode, Mode::Own | Mode::Traced);
-            if cancelled {
-                this.span.set_attribute(CANCELLED_ATTRIBUTE, true);
-            }
-            this.inner.set(None);
-            if cancelled {
-                this.span.end();
-            }
+            this.in_span.drop_unfinished(|| this.inner.set(None));
         }
     }
 }
 
 impl<F: Future> Instrumented<F> {
-    /// `in_span`'s future: its output is not inspected.
-    pub(crate) fn owning(future: F, span: Span) -> Self {
-        Instrumented {
-            inner: Some(future),
-            span,
-            mode: Mode::Own,
-            check: None,
-        }
-    }
-
     /// The future of a `#[trace]` fn or `span!`; `check` sees its output.
     pub(crate) fn traced(
         future: F,
@@ -111,17 +74,18 @@ impl<F: Future> Instrumented<F> {
     ) -> Self {
         Instrumented {
             inner: Some(future),
-            span,
-            mode: Mode::Traced,
+            in_span: InSpan {
+                span,
+                mode: Mode::Traced,
+            },
             check,
         }
     }
 
-    fn attaching(future: F, cx: Context) -> Self {
+    fn new(future: F, in_span: InSpan) -> Self {
         Instrumented {
             inner: Some(future),
-            span: Span::from_context(cx),
-            mode: Mode::Attach,
+            in_span,
             check: None,
         }
     }
@@ -129,7 +93,7 @@ impl<F: Future> Instrumented<F> {
     /// The span made current while polling (for `in_context`, a handle to
     /// the context's span).
     pub fn span(&self) -> &Span {
-        &self.span
+        &self.in_span.span
     }
 }
 
@@ -138,35 +102,19 @@ impl<F: Future> Future for Instrumented<F> {
 
     fn poll(self: Pin<&mut Self>, task: &mut task::Context<'_>) -> Poll<F::Output> {
         let mut this = self.project();
-        if *this.mode == Mode::Traced {
+        if this.in_span.mode == Mode::Traced {
             return poll_traced(this, task);
         }
-        let attached = this.span.context().clone().attach();
         let Some(inner) = this.inner.as_mut().as_pin_mut() else {
             panic!("`Instrumented` future polled after completion");
         };
-        let poll = if *this.mode == Mode::Own {
-            match panic::catch_unwind(AssertUnwindSafe(|| inner.poll(task))) {
-                Ok(poll) => poll,
-                Err(payload) => {
-                    drop(attached);
-                    *this.mode = Mode::Ended;
-                    this.span.end_after_panic(&*payload);
-                    panic::resume_unwind(payload);
-                }
-            }
-        } else {
-            inner.poll(task)
-        };
+        let (poll, attached) = this.in_span.poll(|| inner.poll(task));
         let Poll::Ready(output) = poll else {
             return Poll::Pending;
         };
         this.inner.set(None);
         drop(attached);
-        if *this.mode == Mode::Own {
-            *this.mode = Mode::Ended;
-            this.span.end();
-        }
+        this.in_span.finish();
         Poll::Ready(output)
     }
 }
@@ -178,7 +126,8 @@ fn poll_traced<F: Future>(
     mut this: InstrumentedProj<'_, F>,
     task: &mut task::Context<'_>,
 ) -> Poll<F::Output> {
-    let (cx, lent) = this.span.lend();
+    let in_span = &mut *this.in_span;
+    let (cx, lent) = in_span.span.lend();
     let attached = cx.attach();
     let Some(inner) = this.inner.as_mut().as_pin_mut() else {
         panic!("`Instrumented` future polled after completion");
@@ -186,11 +135,11 @@ fn poll_traced<F: Future>(
     let output = match panic::catch_unwind(AssertUnwindSafe(|| inner.poll(task))) {
         Ok(Poll::Ready(output)) => output,
         Ok(Poll::Pending) => {
-            this.span.restore(lent.take_back());
+            in_span.span.restore(lent.take_back());
             return Poll::Pending;
         }
         Err(payload) => {
-            *this.mode = Mode::Ended;
+            in_span.mode = Mode::Ended;
             lifecycle::end_lent(&lent, |span| exception::record_panic(span, Some(&*payload)));
             drop(attached);
             panic::resume_unwind(payload);
@@ -198,7 +147,7 @@ fn poll_traced<F: Future>(
     };
     // Dropped inside the context, as its destructors may log or trace.
     this.inner.set(None);
-    *this.mode = Mode::Ended;
+    in_span.mode = Mode::Ended;
     let check = this.check.take();
     lifecycle::end_lent(&lent, |span| {
         if let Some(check) = check {
@@ -212,7 +161,7 @@ fn poll_traced<F: Future>(
 impl<F: Future> fmt::Debug for Instrumented<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Instrumented")
-            .field("span", &self.span)
+            .field("span", &self.in_span.span)
             .field("completed", &self.inner.is_none())
             .finish_non_exhaustive()
     }
@@ -240,19 +189,19 @@ pub trait FutureExt: Future + Sized {
     /// the future completes (or is dropped: then `aios.cancelled = true`).
     /// A panic while polling is recorded on the span.
     fn in_span(self, span: Span) -> Instrumented<Self> {
-        Instrumented::owning(self, span)
+        Instrumented::new(self, InSpan::owning(span))
     }
 
     /// Makes `cx` current whenever the future is polled; the span in it is
     /// not ended.
     fn in_context(self, cx: Context) -> Instrumented<Self> {
-        Instrumented::attaching(self, cx)
+        Instrumented::new(self, InSpan::attaching(cx))
     }
 
     /// [`in_context`](FutureExt::in_context) with the context current now,
     /// so a spawned task's spans are children of the spawner's span.
     fn in_current_context(self) -> Instrumented<Self> {
-        Instrumented::attaching(self, Context::current())
+        self.in_context(Context::current())
     }
 }
 

@@ -28,13 +28,18 @@ mod limits;
 #[cfg(feature = "logging")]
 pub mod logging;
 mod pipeline;
+mod polled;
 mod propagation;
 mod scope;
 mod sdk;
 mod sink;
 mod span;
+#[cfg(feature = "stream")]
+mod stream;
 #[cfg(any(feature = "logging", feature = "tracing-bridge"))]
 mod subscriber;
+#[cfg(feature = "tokio")]
+pub mod task;
 #[cfg(test)]
 mod test_sdk;
 mod traced;
@@ -47,12 +52,15 @@ pub use config::{
 };
 pub use current::link_current_span;
 pub use error::{ConfigError, ConfigWarning, ShutdownError, Source};
-pub use future::{FutureExt, Instrumented, CANCELLED_ATTRIBUTE};
+pub use future::{FutureExt, Instrumented};
 pub use limits::SpanLimits;
 pub use pipeline::ExportStats;
+pub use polled::CANCELLED_ATTRIBUTE;
 pub use propagation::{extract_context, inject_context, inject_headers, Carrier};
 pub use sdk::{TracingSdk, TracingSdkBuilder};
 pub use span::{Scope, Span, SpanBuilder, SpanGuard};
+#[cfg(feature = "stream")]
+pub use stream::{InstrumentedStream, StreamExt};
 
 /// The OpenTelemetry API this crate is built on, re-exported so your
 /// versions match ours.
