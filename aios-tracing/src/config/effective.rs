@@ -56,6 +56,9 @@ pub struct Config {
     pub max_export_batch_size: usize,
     /// Longest wait before a partial batch is sent.
     pub scheduled_delay: Duration,
+    /// Longest an export request is kept for the collector, from when it
+    /// was made, before its spans are dropped.
+    pub max_export_wait: Duration,
     /// Longest string attribute value in bytes.
     pub max_attribute_value_length: usize,
     /// TLS files.
@@ -99,6 +102,7 @@ impl fmt::Debug for Config {
             .field("max_queue_bytes", &self.max_queue_bytes)
             .field("max_export_batch_size", &self.max_export_batch_size)
             .field("scheduled_delay", &self.scheduled_delay)
+            .field("max_export_wait", &self.max_export_wait)
             .field(
                 "max_attribute_value_length",
                 &self.max_attribute_value_length,

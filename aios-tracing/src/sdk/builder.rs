@@ -143,6 +143,27 @@ impl TracingSdkBuilder {
         scheduled_delay, scheduled_delay: Duration
     );
 
+    /// Longest an export request is kept while the collector is down
+    /// (default 5 minutes), from when it was made (at most one
+    /// `scheduled_delay` after its spans ended); past it its spans are
+    /// dropped and counted. Until then a request that failed transiently
+    /// stays queued, counted against `max_queue_size` and
+    /// `max_queue_bytes`, and is sent again once the collector answers.
+    /// Env: `AIOS_TRACING_MAX_EXPORT_WAIT` (milliseconds).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let config = aios_tracing::TracingSdk::builder("svc")
+    ///     .max_export_wait(Duration::from_secs(60))
+    ///     .resolve()?;
+    /// assert_eq!(config.max_export_wait, Duration::from_secs(60));
+    /// # Ok::<(), aios_tracing::ConfigError>(())
+    /// ```
+    pub fn max_export_wait(mut self, wait: Duration) -> Self {
+        self.given.max_export_wait = Some(wait);
+        self
+    }
+
     /// Extra resource attributes (`service.version`, `region`, …); they win
     /// over `OTEL_RESOURCE_ATTRIBUTES` for the same key.
     pub fn resource_attributes<K, V>(mut self, attributes: impl IntoIterator<Item = (K, V)>) -> Self
