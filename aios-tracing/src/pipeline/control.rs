@@ -62,12 +62,21 @@ pub(crate) fn spawn(
     })
 }
 
+/// How much sooner than its deadline a caller stops waiting for the
+/// worker: a thread woken at its deadline runs a little after it.
+const WAKE_SLACK: Duration = Duration::from_millis(5);
+
+/// How long from now until `deadline`, less [`WAKE_SLACK`].
+fn until(deadline: Instant) -> Duration {
+    deadline.saturating_duration_since(Instant::now() + WAKE_SLACK)
+}
+
 /// How much sooner than its caller's deadline the worker stops waiting
 /// for the collector at shutdown: the time it needs to count what it
 /// gives up, stop its runtime and reply, so that the caller hears back
 /// before its deadline and not just after.
 fn stop_margin(budget: Duration) -> Duration {
-    (budget / 50).clamp(Duration::from_millis(1), Duration::from_millis(20))
+    (budget / 50).clamp(2 * WAKE_SLACK, Duration::from_millis(20))
 }
 
 impl Handle {
@@ -83,7 +92,7 @@ impl Handle {
         if self.commands.send(make(tx)).is_err() {
             return Err(Incomplete::Stopped);
         }
-        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        match rx.recv_timeout(until(deadline)) {
             Ok(true) => Ok(()),
             Ok(false) => Err(Incomplete::Dropped),
             Err(RecvTimeoutError::Timeout) => Err(Incomplete::Timeout),
@@ -115,7 +124,7 @@ impl Handle {
                 && thread.thread().id() != std::thread::current().id()
             {
                 while !thread.is_finished() {
-                    let left = deadline.saturating_duration_since(Instant::now());
+                    let left = until(deadline);
                     if left.is_zero() {
                         break;
                     }
