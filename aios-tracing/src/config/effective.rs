@@ -46,7 +46,7 @@ pub struct Config {
     pub disabled: bool,
     /// Bound for shutdown and flush.
     pub shutdown_timeout: Duration,
-    /// Bound for one export request including retries.
+    /// Longest wait for one attempt's answer, and the probe's retry window.
     pub export_timeout: Duration,
     /// Queue bound in spans.
     pub max_queue_size: usize,

@@ -13,6 +13,7 @@ mod intake;
 mod queue;
 mod size;
 pub(crate) mod slots;
+mod staging;
 mod stats;
 mod worker;
 

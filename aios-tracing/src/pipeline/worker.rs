@@ -9,13 +9,12 @@
 
 use super::backlog::{Backlog, Pending};
 use super::intake::Intake;
-use super::queue::{discard, Batch};
+use super::staging::Staging;
 use super::stats::Counters;
-use crate::data::SpanRecord;
 use crate::diagnostics::RateLimited;
-use crate::sink::{Request, Sink, SpanBatch, Starter};
+use crate::sink::{Request, Sink, Starter};
 use crate::transport::ExportError;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt::Display;
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
@@ -48,6 +47,10 @@ pub(super) enum Command {
 /// the worker's runtime has stopped.
 pub(super) type LastReply = Option<(SyncSender<bool>, bool)>;
 
+/// What keeping one request costs beyond its encoded bytes (its
+/// `Pending`, the sink's closure, reference counts), rounded up.
+const REQUEST_OVERHEAD: usize = 256;
+
 /// A request in flight, handed back with its outcome.
 type Sent = (Pending, Result<(), ExportError>);
 
@@ -56,10 +59,7 @@ struct Worker {
     settings: WorkerSettings,
     sinks: Vec<Box<dyn Sink>>,
     /// Batches taken off the queue, not yet encoded.
-    staging: VecDeque<Batch>,
-    /// Spans of the front batch in `staging` already encoded: a batch
-    /// stays whole, slots and all, until every span in it is taken out.
-    front_sent: usize,
+    staging: Staging,
     /// Requests made and waiting to be sent (again).
     backlog: Backlog,
     in_flight: JoinSet<Sent>,
@@ -83,8 +83,7 @@ pub(super) async fn run(
     let mut worker = Worker {
         sinks: sinks.into_iter().map(|start| start()).collect(),
         intake,
-        staging: VecDeque::new(),
-        front_sent: 0,
+        staging: Staging::default(),
         backlog: Backlog::new(settings.max_export_wait),
         settings,
         in_flight: JoinSet::new(),
@@ -147,27 +146,6 @@ pub(super) async fn run(
     }
 }
 
-/// Hands the records to every sink, which read them now (the last one
-/// may move their data out); the records are emptied afterwards, for
-/// their threads to reuse. Without a sink the data is taken out and
-/// dropped all the same, so that a pipeline that only counts spans works
-/// as one that exports them does.
-fn deliver(sinks: &mut [Box<dyn Sink>], records: &mut [&mut SpanRecord]) -> Vec<Request> {
-    let count = sinks.len();
-    let requests = sinks
-        .iter_mut()
-        .enumerate()
-        .filter_map(|(i, sink)| sink.export(SpanBatch::new(records, i + 1 == count)))
-        .collect();
-    if count == 0 {
-        drop(SpanBatch::new(records, true).span_data());
-    }
-    for record in records.iter_mut() {
-        record.clear();
-    }
-    requests
-}
-
 impl Worker {
     fn idle(&self) -> bool {
         self.in_flight.is_empty()
@@ -225,7 +203,7 @@ impl Worker {
                 if !due {
                     return None;
                 }
-                queue.swap_out(&mut self.staging);
+                self.staging.take(queue);
             }
             if let Some(pending) = self.export_front(batch_size) {
                 return Some(pending);
@@ -237,53 +215,20 @@ impl Worker {
     /// sinks; returns the request to send, if a sink made one (otherwise
     /// the spans count as exported now).
     fn export_front(&mut self, batch_size: usize) -> Option<Pending> {
-        let mut records: Vec<&mut SpanRecord> = Vec::with_capacity(batch_size.min(1024));
-        let (mut taken, mut bytes, mut finished) = (0, 0, 0);
-        let mut start = self.front_sent;
-        for batch in &mut self.staging {
-            let len = batch.len();
-            let end = len.min(start + batch_size - taken);
-            let part = &mut batch[start..end];
-            // Each record is in a box of its own, last written on another
-            // core, and cold once this thread falls behind. Read one at a
-            // time, each waits for memory in turn, and this thread then
-            // stays behind the threads filling the queue (the queue fills
-            // up and drops). A first pass of independent reads over all of
-            // them has memory fetch them in parallel.
-            std::hint::black_box(
-                part.iter()
-                    .filter_map(|(slot, _)| (**slot).as_ref())
-                    .map(SpanRecord::touch)
-                    .fold(0, usize::wrapping_add),
-            );
-            for (slot, size) in part {
-                taken += 1;
-                bytes += *size;
-                records.extend((**slot).as_mut());
-            }
-            if end == len {
-                finished += 1;
-                start = 0;
-            } else {
-                start = end;
-            }
-            if taken == batch_size {
-                break;
-            }
-        }
-        let requests = deliver(&mut self.sinks, &mut records);
-        drop(records);
-        self.front_sent = start;
-        // A request is charged what it holds, its encoded bytes, from now
-        // on; never more than its spans were, so the bounds still hold.
-        let charged = requests.iter().map(Request::size).sum::<usize>().min(bytes);
-        let mut emptied: Vec<Batch> = self.staging.drain(..finished).collect();
+        let mut taken = self.staging.export_front(&mut self.sinks, batch_size);
+        // A request is charged what it holds from now on: its encoded bytes
+        // and its own keeping. Never more than its spans were, so the
+        // bounds still hold.
+        let encoded: usize = taken.requests.iter().map(Request::size).sum();
+        let charged = (encoded + REQUEST_OVERHEAD * taken.requests.len()).min(taken.bytes);
         let queue = &self.intake.queue;
-        queue.recharge(bytes, charged, &mut emptied);
-        let pending = self.backlog.make(requests, taken as u64, charged);
+        queue.recharge(taken.bytes, charged, &mut taken.emptied);
+        let pending = self
+            .backlog
+            .make(taken.requests, taken.spans as u64, charged);
         if pending.is_none() {
-            Counters::add(&queue.counters.exported, taken as u64);
-            queue.settle(taken, charged);
+            Counters::add(&queue.counters.exported, taken.spans as u64);
+            queue.settle(taken.spans, charged);
         }
         pending
     }
@@ -393,10 +338,9 @@ impl Worker {
         }
         // Whatever the worker had taken, then whatever is still queued.
         let queue = &self.intake.queue;
-        let (left, bytes) = discard(&mut self.staging, self.front_sent);
-        self.front_sent = 0;
-        queue.swap_out(&mut self.staging);
-        let (queued, queued_bytes) = discard(&mut self.staging, 0);
+        let (left, bytes) = self.staging.discard();
+        self.staging.take(queue);
+        let (queued, queued_bytes) = self.staging.discard();
         abandoned += left + queued;
         held += bytes + queued_bytes;
         queue.settle(abandoned as usize, held);

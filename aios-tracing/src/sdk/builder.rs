@@ -113,7 +113,10 @@ impl TracingSdkBuilder {
         shutdown_timeout, shutdown_timeout: Duration
     );
     setter!(
-        /// Upper bound for one export request, retries included (default 10 s).
+        /// How long one attempt waits for the collector's answer, and how
+        /// long the request probing a collector that is down retries before
+        /// it waits its turn again (default 10 s). A request is not dropped
+        /// when it passes; see `max_export_wait`.
         /// Env: `OTEL_EXPORTER_OTLP_TIMEOUT` (milliseconds).
         export_timeout, export_timeout: Duration
     );
@@ -144,7 +147,7 @@ impl TracingSdkBuilder {
     );
 
     /// Longest an export request is kept while the collector is down
-    /// (default 5 minutes), from when it was made (at most one
+    /// (default 15 minutes), from when it was made (at most one
     /// `scheduled_delay` after its spans ended); past it its spans are
     /// dropped and counted. Until then a request that failed transiently
     /// stays queued, counted against `max_queue_size` and
