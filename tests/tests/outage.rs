@@ -73,6 +73,16 @@ impl Load {
     }
 }
 
+/// Ends `n` spans, numbered in `load.seq` in the order they end.
+fn end_numbered(name: &'static str, n: usize) {
+    for seq in 0..n {
+        Span::builder(name)
+            .attribute("load.seq", seq as i64)
+            .start()
+            .end();
+    }
+}
+
 fn seq(span: &ReceivedSpan) -> i64 {
     span.attr("load.seq")
         .and_then(|v| v.as_i64())
@@ -161,12 +171,7 @@ fn an_outage_longer_than_a_small_queue_drops_exactly_what_did_not_fit() {
         });
         let addr = fx.rx().addr();
         fx.rx_mut().stop();
-        for n in 0..SPANS {
-            Span::builder("queued")
-                .attribute("load.seq", n as i64)
-                .start()
-                .end();
-        }
+        end_numbered("queued", SPANS);
         // The worker's timer takes what the thread's ring still holds.
         std::thread::sleep(Duration::from_millis(300));
         let during = fx.sdk().stats();
@@ -226,12 +231,7 @@ fn while_the_collector_is_down_one_request_probes_it_and_the_backlog_arrives_old
         });
     let addr = fx.rx().addr();
     let start = Instant::now();
-    for n in 0..SPANS {
-        Span::builder("backlog")
-            .attribute("load.seq", n as i64)
-            .start()
-            .end();
-    }
+    end_numbered("backlog", SPANS);
     std::thread::sleep(Duration::from_secs(3));
     let attempts = fx.rx().attempt_count();
     let elapsed = start.elapsed();
