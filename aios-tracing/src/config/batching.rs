@@ -55,10 +55,10 @@ pub(super) fn resolve(b: &Given, env: &Environment) -> Result<Batching, ConfigEr
             Duration::from_secs(1),
         )?,
         shutdown_timeout: b.shutdown_timeout.unwrap_or(Duration::from_secs(5)),
-        // Longer than the default queue lasts from about 700 spans/s up
-        // (RELIABILITY.md's outage table): at typical rates the queue's
-        // bounds give out first, and this only keeps a quiet service's
-        // spans from waiting forever.
+        // Longer than the default queue lasts at typical rates (see
+        // RELIABILITY.md's outage table): there the queue's bounds give out
+        // first, and this only keeps a quiet service's spans from waiting
+        // forever.
         max_export_wait: precedence::millis(
             b.max_export_wait,
             "max_export_wait",
