@@ -293,9 +293,9 @@ fn reinit_while_threads_produce_keeps_every_sdks_counts_exact() {
 ///
 /// The SDK stops waiting a few milliseconds before the deadline; what can
 /// still make a call return late is its thread waiting for a core once
-/// woken (up to 12 ms seen at a load average of 13 on this 2-core
-/// machine). So one of the eight calls may be late by such noise; a wait
-/// computed past the deadline would make every one of them late.
+/// woken, on a loaded machine (RELIABILITY.md has what was seen). So one
+/// of the eight calls may be late by such noise; a wait computed past the
+/// deadline would make every one of them late.
 #[test]
 fn flush_and_shutdown_return_within_their_bound_to_the_millisecond() {
     const NOISE: Duration = Duration::from_millis(25);
