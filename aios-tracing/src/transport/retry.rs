@@ -64,7 +64,9 @@ where
             });
         };
         let next = probe.failed(retry_after);
-        if Instant::now() >= deadline {
+        // The last attempt is at the deadline, unless the server asked for
+        // a longer wait: the next probe then waits for it on the gate.
+        if Instant::now() >= deadline || (retry_after.is_some() && next > deadline) {
             return Err(ExportError::Deadline { reason, attempts });
         }
         sleep_until(next.min(deadline)).await;
@@ -187,6 +189,34 @@ mod tests {
             panic!("expected the probe")
         };
         assert!(probe.next_attempt() - start >= Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_servers_hint_past_the_deadline_is_not_cut_short() {
+        let gate = Gate::default();
+        gate.failed(None);
+        let starts = Mutex::new(Vec::new());
+        let result: Result<(), _> = with_retries(&gate, TIMEOUT, |_| {
+            starts.lock().unwrap().push(Instant::now());
+            async {
+                Err(ExportError::Transient {
+                    reason: "unavailable".into(),
+                    retry_after: Some(Duration::from_secs(30)),
+                })
+            }
+        })
+        .await;
+        assert!(matches!(result, Err(ExportError::Deadline { .. })));
+        assert_eq!(
+            starts.lock().unwrap().len(),
+            1,
+            "no attempt before the hint"
+        );
+        let Entry::Probe(probe) = gate.enter() else {
+            panic!("expected the probe")
+        };
+        let first = starts.lock().unwrap()[0];
+        assert!(probe.next_attempt() - first >= Duration::from_secs(30));
     }
 
     #[tokio::test(start_paused = true)]
