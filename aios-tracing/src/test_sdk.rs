@@ -12,7 +12,7 @@ use crate::{propagation, scope, Propagation};
 use opentelemetry::Value;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanData};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Tests share the process-wide active SDK, so they take turns.
 static TURN: Mutex<()> = Mutex::new(());
@@ -78,7 +78,10 @@ pub(crate) fn none() -> MutexGuard<'static, ()> {
 impl Drop for Installed {
     fn drop(&mut self) {
         active::remove(self.state.generation());
-        let _ = self.state.pipeline.shutdown(Duration::from_secs(5));
+        let _ = self
+            .state
+            .pipeline
+            .shutdown(Instant::now() + Duration::from_secs(5));
     }
 }
 
@@ -87,7 +90,7 @@ impl Installed {
     pub(crate) fn spans(&self) -> Vec<SpanData> {
         self.state
             .pipeline
-            .flush(Duration::from_secs(5))
+            .flush(Instant::now() + Duration::from_secs(5))
             .expect("flush");
         self.capture.spans()
     }

@@ -1,8 +1,9 @@
 //! The SDK against a collector that misbehaves in every way we know of.
 //! For each fault: the application thread never waits on the network, no
 //! panic, the queue stays under its byte cap, every span is received
-//! exactly once or counted as dropped, short outages lose nothing, and
-//! shutdown returns within its bound.
+//! exactly once or counted as dropped, outages the queue holds lose
+//! nothing (see outage.rs for long ones), and shutdown returns within its
+//! bound.
 //!
 //! Figures for RELIABILITY.md: `cargo test --release -p aios-tracing-tests --test faults -- --nocapture --test-threads 1`.
 
@@ -99,7 +100,7 @@ fn run(
         shutdown,
     };
     println!(
-        "{name:<34} produced {:>5} received {:>5} dropped {:>5} | span end p99 {:>7.1?} max {:>8.1?} | peak queue {:>6} KiB | shutdown {:>7.1?}",
+        "{name:<34} produced {:>5} received {:>5} dropped {:>5} | span end p99 {:>7.1?} max {:>8.1?} | peak queue {:>6} KiB | shutdown {:>9.3?}",
         outcome.stats.ended,
         outcome.received,
         outcome.stats.dropped,
@@ -143,8 +144,10 @@ fn check(name: &str, o: &Outcome) {
         "{name}: max span end {:?}",
         o.max_end
     );
+    // The bound, and at most a thread's wait for a core once woken (see
+    // shutdown.rs's test of the bound to the millisecond).
     assert!(
-        o.shutdown <= SHUTDOWN + Duration::from_millis(500),
+        o.shutdown <= SHUTDOWN + Duration::from_millis(25),
         "{name}: shutdown took {:?}",
         o.shutdown
     );
@@ -180,10 +183,7 @@ fn unavailable_for_the_first_requests_loses_nothing() {
                 Some(fx.rx()),
                 |_| {},
             );
-            assert_eq!(
-                o.stats.dropped, 0,
-                "a transient outage within the retry budget loses nothing"
-            );
+            assert_eq!(o.stats.dropped, 0, "a transient outage loses nothing");
             assert_eq!(fx.rx().rejected_count(), 3);
         }
     }
@@ -227,7 +227,7 @@ fn a_collector_answering_after_two_seconds_loses_nothing() {
         let stats = fx.sdk().stats();
         let rx = fx.rx();
         println!(
-            "{:<34} produced {:>5} received {:>5} dropped {:>5} | span end p99 {p99_end:>7.1?} max {max_end:>8.1?} | shutdown {shutdown:>7.1?}",
+            "{:<34} produced {:>5} received {:>5} dropped {:>5} | span end p99 {p99_end:>7.1?} max {max_end:>8.1?} | shutdown {shutdown:>9.3?}",
             format!("2 s answers ({protocol})"),
             stats.ended,
             rx.span_count(),
@@ -286,7 +286,7 @@ fn a_collector_killed_mid_run_and_restarted_on_the_same_port() {
         let second = std::sync::Mutex::new(None);
         let (max_end, p99_end) = produce(|burst| match burst {
             3 => fx.rx_mut().stop(),
-            // About 600 ms of outage, well inside the 4 s export budget.
+            // About 600 ms of outage.
             5 => {
                 std::thread::sleep(Duration::from_millis(300));
                 *second.lock().unwrap() =
@@ -306,10 +306,7 @@ fn a_collector_killed_mid_run_and_restarted_on_the_same_port() {
             stats.dropped
         );
         assert_eq!(stats.ended as usize, received + stats.dropped as usize);
-        assert_eq!(
-            stats.dropped, 0,
-            "the outage was shorter than the retry budget"
-        );
+        assert_eq!(stats.dropped, 0, "the queue held the outage");
         assert!(max_end < Duration::from_millis(50));
     }
 }

@@ -15,6 +15,7 @@ pub(super) struct Batching {
     pub(super) max_export_batch_size: usize,
     pub(super) scheduled_delay: Duration,
     pub(super) shutdown_timeout: Duration,
+    pub(super) max_export_wait: Duration,
 }
 
 pub(super) fn resolve(b: &Given, env: &Environment) -> Result<Batching, ConfigError> {
@@ -54,5 +55,16 @@ pub(super) fn resolve(b: &Given, env: &Environment) -> Result<Batching, ConfigEr
             Duration::from_secs(1),
         )?,
         shutdown_timeout: b.shutdown_timeout.unwrap_or(Duration::from_secs(5)),
+        // Longer than the default queue lasts at typical rates (see
+        // RELIABILITY.md's outage table): there the queue's bounds give out
+        // first, and this only keeps a quiet service's spans from waiting
+        // forever.
+        max_export_wait: precedence::millis(
+            b.max_export_wait,
+            "max_export_wait",
+            env,
+            &["AIOS_TRACING_MAX_EXPORT_WAIT"],
+            Duration::from_secs(15 * 60),
+        )?,
     })
 }

@@ -60,7 +60,7 @@ pub struct Config {
     pub disabled: bool,
     /// Bound for shutdown and flush.
     pub shutdown_timeout: Duration,
-    /// Bound for one export request including retries.
+    /// Longest wait for one attempt's answer, and the probe's retry window.
     pub export_timeout: Duration,
     /// Compression of export requests.
     pub compression: Compression,
@@ -72,6 +72,9 @@ pub struct Config {
     pub max_export_batch_size: usize,
     /// Longest wait before a partial batch is sent.
     pub scheduled_delay: Duration,
+    /// Longest an export request is kept for the collector, from when it
+    /// was made, before its spans are dropped.
+    pub max_export_wait: Duration,
     /// Longest string attribute value in bytes.
     pub max_attribute_value_length: usize,
     /// Attributes, events and links a span keeps.
@@ -133,6 +136,7 @@ impl fmt::Debug for Config {
             .field("max_queue_bytes", &self.max_queue_bytes)
             .field("max_export_batch_size", &self.max_export_batch_size)
             .field("scheduled_delay", &self.scheduled_delay)
+            .field("max_export_wait", &self.max_export_wait)
             .field(
                 "max_attribute_value_length",
                 &self.max_attribute_value_length,

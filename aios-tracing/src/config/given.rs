@@ -39,6 +39,7 @@ pub(crate) struct Given {
     pub(crate) max_queue_bytes: Option<usize>,
     pub(crate) max_export_batch_size: Option<usize>,
     pub(crate) scheduled_delay: Option<Duration>,
+    pub(crate) max_export_wait: Option<Duration>,
     pub(crate) max_attribute_value_length: Option<usize>,
     pub(crate) tls: TlsFiles,
     pub(crate) span_limits: GivenLimits,

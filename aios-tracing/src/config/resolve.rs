@@ -63,6 +63,7 @@ pub(crate) fn resolve(b: &Given) -> Result<Config, ConfigError> {
         max_queue_bytes: batching.max_queue_bytes,
         max_export_batch_size: batching.max_export_batch_size,
         scheduled_delay: batching.scheduled_delay,
+        max_export_wait: batching.max_export_wait,
         max_attribute_value_length,
         span_limits,
         proxy: proxy.as_ref().map(|proxy| proxy.url.clone()),

@@ -7,20 +7,24 @@
 //!              slots travel with the spans and come back emptied ◄─┘
 //! ```
 
+mod backlog;
+mod control;
 mod intake;
 mod queue;
 mod size;
 pub(crate) mod slots;
+mod staging;
 mod stats;
 #[allow(dead_code)] // Wired into the worker with the outage changes.
 mod tail;
 mod worker;
 
+pub(crate) use control::Incomplete;
 pub(crate) use intake::submit;
 #[cfg(test)]
 pub(crate) use intake::LOCAL_BATCH;
 pub use stats::ExportStats;
-pub(crate) use worker::{Incomplete, WorkerSettings};
+pub(crate) use worker::WorkerSettings;
 
 use crate::data::SpanRecord;
 use crate::sink::Starter;
@@ -30,7 +34,7 @@ use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 use queue::{Bounds, Queue};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How one SDK's pipeline is sized and paced.
 #[derive(Debug, Clone)]
@@ -55,6 +59,7 @@ impl PipelineSettings {
                 max_export_batch_size: 512,
                 scheduled_delay,
                 max_concurrent_exports: 1,
+                max_export_wait: Duration::from_secs(300),
             },
         }
     }
@@ -78,7 +83,7 @@ fn wake_at(settings: &PipelineSettings) -> usize {
 #[derive(Debug)]
 pub(crate) struct Pipeline {
     intake: Arc<Intake>,
-    worker: worker::Handle,
+    worker: control::Handle,
 }
 
 impl Pipeline {
@@ -101,7 +106,7 @@ impl Pipeline {
             settings.max_attribute_value_length,
             settings.worker.use_batch,
         ));
-        let worker = worker::spawn(Arc::clone(&intake), settings.worker, sinks)?;
+        let worker = control::spawn(Arc::clone(&intake), settings.worker, sinks)?;
         Ok(Pipeline { intake, worker })
     }
 
@@ -118,18 +123,18 @@ impl Pipeline {
         self.intake.queue.stats(buffered)
     }
 
-    /// Exports everything queued now, waiting at most `timeout`.
-    pub(crate) fn flush(&self, timeout: Duration) -> Result<(), Incomplete> {
-        self.worker.flush(timeout)
+    /// Exports everything queued now, waiting until `deadline` at most.
+    pub(crate) fn flush(&self, deadline: Instant) -> Result<(), Incomplete> {
+        self.worker.flush(deadline)
     }
 
-    /// Exports what is queued and stops, within `timeout`; `Stopped` if
-    /// it was shut down before.
-    pub(crate) fn shutdown(&self, timeout: Duration) -> Result<(), Incomplete> {
+    /// Exports what is queued and stops, by `deadline`; `Stopped` if it
+    /// was shut down before.
+    pub(crate) fn shutdown(&self, deadline: Instant) -> Result<(), Incomplete> {
         if !self.intake.queue.close() {
             return Err(Incomplete::Stopped);
         }
-        self.worker.shutdown(timeout)
+        self.worker.shutdown(deadline)
     }
 
     #[cfg(test)]
@@ -160,11 +165,15 @@ impl SpanProcessor for Processor {
     }
 
     fn force_flush(&self) -> OTelSdkResult {
-        self.0.flush(Duration::from_secs(5)).map_err(otel_error)
+        self.0
+            .flush(Instant::now() + Duration::from_secs(5))
+            .map_err(otel_error)
     }
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.0.shutdown(timeout).map_err(otel_error)
+        self.0
+            .shutdown(Instant::now() + timeout)
+            .map_err(otel_error)
     }
 }
 

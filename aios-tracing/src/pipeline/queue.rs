@@ -39,10 +39,12 @@ pub(crate) struct Bounds {
 #[derive(Debug, Default)]
 struct State {
     batches: VecDeque<Batch>,
-    /// Spans in `batches`.
+    /// Spans in `batches`, and their estimated bytes.
     len: usize,
-    /// Spans and bytes here *and* those the worker took but has not sent
-    /// yet: the bounds cover both.
+    len_bytes: usize,
+    /// Spans and bytes here *and* those the worker took, until they are
+    /// exported or dropped (encoded requests waiting for the collector or
+    /// in flight, charged what they hold): the bounds cover all of them.
     held: usize,
     bytes: usize,
     peak_bytes: usize,
@@ -128,7 +130,7 @@ impl Queue {
             accepted += 1;
             bytes += size;
         }
-        let (before, bytes_before) = (queue.len, queue.bytes);
+        let (before, bytes_before) = (queue.len, queue.len_bytes);
         // What does not fit is dropped after the lock is released. Under
         // overload that is usually the whole batch, which is then emptied
         // and filled again: nothing is copied or allocated for it.
@@ -140,10 +142,11 @@ impl Queue {
             queue.bytes += bytes;
             queue.peak_bytes = queue.peak_bytes.max(queue.bytes);
             queue.len += accepted;
+            queue.len_bytes += bytes;
             queue.batches.push_back(batch);
             refused
         };
-        let (len, bytes) = (queue.len, queue.bytes);
+        let (len, bytes) = (queue.len, queue.len_bytes);
         let spare = if refill { queue.spare.pop() } else { None };
         drop(queue);
         // Once per filling: the worker takes everything when it wakes.
@@ -177,21 +180,23 @@ impl Queue {
     }
 
     /// Swaps the queued batches into `spare` (which must be empty) in O(1),
-    /// so the lock is never held while spans are copied. Their bytes stay
-    /// counted until [`release`](Self::release).
+    /// so the lock is never held while spans are copied. They stay counted
+    /// against the bounds until [`settle`](Self::settle).
     pub(crate) fn swap_out(&self, spare: &mut VecDeque<Batch>) {
         debug_assert!(spare.is_empty());
         let mut queue = self.lock();
         queue.len = 0;
+        queue.len_bytes = 0;
         std::mem::swap(&mut queue.batches, spare);
     }
 
-    /// The worker sent (or dropped) `spans` spans worth `bytes`; `emptied`
-    /// are the batches they came in, kept for threads to fill again.
-    pub(crate) fn release(&self, spans: usize, bytes: usize, emptied: &mut Vec<Batch>) {
+    /// The worker encoded spans it had taken, estimated at `estimate`
+    /// bytes, into requests that hold `charged` bytes until they are
+    /// [`settle`](Self::settle)d; `emptied` are the batches the spans came
+    /// in, kept for threads to fill again.
+    pub(crate) fn recharge(&self, estimate: usize, charged: usize, emptied: &mut Vec<Batch>) {
         let mut queue = self.lock();
-        queue.held -= spans;
-        queue.bytes -= bytes;
+        queue.bytes = queue.bytes + charged - estimate;
         for batch in emptied.drain(..) {
             if queue.spare.len() < self.bounds.spare_max
                 && batch.capacity() >= self.bounds.batch_capacity
@@ -199,6 +204,14 @@ impl Queue {
                 queue.spare.push(batch);
             }
         }
+    }
+
+    /// `spans` spans the worker took, holding `bytes`, were exported or
+    /// dropped: their room is free again.
+    pub(crate) fn settle(&self, spans: usize, bytes: usize) {
+        let mut queue = self.lock();
+        queue.held -= spans;
+        queue.bytes -= bytes;
     }
 
     /// The worker has stopped: what is still queued, and whatever reaches
@@ -211,6 +224,7 @@ impl Queue {
         let spare = std::mem::take(&mut queue.spare);
         let (spans, bytes) = discard(&mut queue.batches, 0);
         queue.len = 0;
+        queue.len_bytes = 0;
         queue.held -= spans as usize;
         queue.bytes -= bytes;
         drop(queue);
@@ -244,7 +258,7 @@ impl Queue {
     /// full batch of spans, or the bytes that wake the worker.
     pub(crate) fn batch_due(&self, batch_size: usize) -> bool {
         let queue = self.lock();
-        queue.len >= batch_size || (queue.len > 0 && queue.bytes >= self.bounds.wake_at_bytes)
+        queue.len >= batch_size || (queue.len > 0 && queue.len_bytes >= self.bounds.wake_at_bytes)
     }
 
     pub(crate) fn len(&self) -> usize {

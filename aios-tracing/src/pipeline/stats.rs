@@ -20,16 +20,21 @@ pub struct ExportStats {
     pub ended: u64,
     /// Spans the collector acknowledged.
     pub exported: u64,
-    /// Spans given up on: queue full, export failed after retries, or
-    /// still undelivered when shutdown's deadline passed.
+    /// Spans given up on: queue full, refused by the collector, kept
+    /// longer than `max_export_wait`, or still undelivered when shutdown's
+    /// deadline passed.
     pub dropped: u64,
     /// Of `dropped`, those rejected because the queue was full.
     pub dropped_queue_full: u64,
-    /// Export requests that failed (each may have carried many spans).
+    /// Export requests that failed (each may have carried many spans); a
+    /// request kept and sent again after a transient failure counts each
+    /// time it fails.
     pub failed_requests: u64,
-    /// Spans waiting in the queue or in flight right now.
+    /// Spans waiting in the queue, encoded and waiting for the collector,
+    /// or in flight right now.
     pub queued: u64,
-    /// Estimated bytes of the spans waiting in the queue (not yet in flight).
+    /// Bytes those spans hold against `max_queue_bytes`: their estimated
+    /// size until encoded, then their request's encoded size.
     pub queued_bytes: u64,
     /// The most `queued_bytes` has been; never above `max_queue_bytes`.
     pub peak_queued_bytes: u64,

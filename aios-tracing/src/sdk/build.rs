@@ -127,6 +127,7 @@ fn pipeline_settings(config: &Config) -> PipelineSettings {
             },
             scheduled_delay: config.scheduled_delay,
             max_concurrent_exports: MAX_CONCURRENT_EXPORTS,
+            max_export_wait: config.max_export_wait,
         },
     }
 }

@@ -207,7 +207,10 @@ impl TracingSdkBuilder {
         shutdown_timeout, shutdown_timeout: Duration
     );
     setter!(
-        /// Upper bound for one export request, retries included (default 10 s).
+        /// How long one attempt waits for the collector's answer, and how
+        /// long the request probing a collector that is down retries before
+        /// it waits its turn again (default 10 s). A request is not dropped
+        /// when it passes; see `max_export_wait`.
         /// Env: `OTEL_EXPORTER_OTLP_TIMEOUT` (milliseconds).
         export_timeout, export_timeout: Duration
     );
@@ -236,6 +239,27 @@ impl TracingSdkBuilder {
         /// Env: `OTEL_BSP_SCHEDULE_DELAY` (milliseconds).
         scheduled_delay, scheduled_delay: Duration
     );
+
+    /// Longest an export request is kept while the collector is down
+    /// (default 15 minutes), from when it was made (at most one
+    /// `scheduled_delay` after its spans ended); past it its spans are
+    /// dropped and counted. Until then a request that failed transiently
+    /// stays queued, counted against `max_queue_size` and
+    /// `max_queue_bytes`, and is sent again once the collector answers.
+    /// Env: `AIOS_TRACING_MAX_EXPORT_WAIT` (milliseconds).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let config = aios_tracing::TracingSdk::builder("svc")
+    ///     .max_export_wait(Duration::from_secs(60))
+    ///     .resolve()?;
+    /// assert_eq!(config.max_export_wait, Duration::from_secs(60));
+    /// # Ok::<(), aios_tracing::ConfigError>(())
+    /// ```
+    pub fn max_export_wait(mut self, wait: Duration) -> Self {
+        self.given.max_export_wait = Some(wait);
+        self
+    }
 
     /// Extra resource attributes (`service.version`, `region`, …); they win
     /// over `OTEL_RESOURCE_ATTRIBUTES` for the same key.

@@ -14,6 +14,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 impl fmt::Debug for TracingSdk {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -159,15 +160,18 @@ impl TracingSdk {
         stats
     }
 
-    /// Exports everything queued now, waiting at most `shutdown_timeout`.
+    /// Exports everything queued now, waiting at most `shutdown_timeout`
+    /// (while the collector is down, what is not delivered by then stays
+    /// queued and the result is `Timeout`).
     pub fn force_flush(&self) -> Result<(), ShutdownError> {
+        let deadline = Instant::now() + self.config.shutdown_timeout;
         if self.shut_down.load(Ordering::Acquire) {
             return Err(ShutdownError::AlreadyShutdown);
         }
         match &self.state {
             Some(state) => state
                 .pipeline
-                .flush(self.config.shutdown_timeout)
+                .flush(deadline)
                 .map_err(|e| self.map_error(e)),
             None => Ok(()),
         }
@@ -180,6 +184,8 @@ impl TracingSdk {
     /// becomes the one `#[trace]` and `Span::builder` record into, and its
     /// provider the global one.
     pub fn shutdown(&self) -> Result<(), ShutdownError> {
+        // Every wait below ends by this one deadline.
+        let deadline = Instant::now() + self.config.shutdown_timeout;
         if self.shut_down.swap(true, Ordering::AcqRel) {
             return Err(ShutdownError::AlreadyShutdown);
         }
@@ -202,7 +208,7 @@ impl TracingSdk {
         }
         let result = state
             .pipeline
-            .shutdown(self.config.shutdown_timeout)
+            .shutdown(deadline)
             .map_err(|e| self.map_error(e));
         // The provider's own processor is the pipeline, already stopped.
         let _ = self.provider.shutdown();

@@ -8,7 +8,7 @@
 //!    └─ fetch_user [internal] 0.12ms db.table="users"
 //! ```
 
-use super::{delivered, Delivery, Sink, SpanBatch};
+use super::{Request, Sink, SpanBatch};
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
 use opentelemetry::{KeyValue, Value};
 use opentelemetry_sdk::trace::SpanData;
@@ -86,9 +86,9 @@ impl Console {
 }
 
 impl Sink for Console {
-    fn export(&mut self, batch: SpanBatch<'_, '_>) -> Delivery {
+    fn export(&mut self, batch: SpanBatch<'_, '_>) -> Option<Request> {
         self.print(batch.span_data());
-        delivered()
+        None
     }
 
     /// Prints whatever is left (traces whose root never ended here).

@@ -1,7 +1,8 @@
 //! Where exported spans go: the OTLP exporter, the console printer, and in
 //! unit tests a sink that keeps what it got. The export worker hands each
 //! batch to every sink on its own thread; a sink reads the records there
-//! and returns the delivery, which the worker runs with the others.
+//! and returns the request to send, if it has one, which the worker sends
+//! (again, after a transient failure) with the others.
 
 #[cfg(test)]
 pub(crate) mod capture;
@@ -15,18 +16,49 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
-/// Delivering one batch; resolves once it was delivered or given up on.
+/// Sending one export request once; resolves when the collector answered
+/// or the attempt (or, as the probe, the attempts) failed.
 pub(crate) type Delivery = Pin<Box<dyn Future<Output = Result<(), ExportError>> + Send>>;
 
-/// A delivery with nothing left to do.
-pub(crate) fn delivered() -> Delivery {
-    Box::pin(std::future::ready(Ok(())))
+/// What a sink made of a batch to send over the network: encoded once,
+/// and sent as often as it takes. The pipeline keeps it while the
+/// collector fails transiently and sends it again later.
+pub(crate) struct Request {
+    size: usize,
+    send: Box<dyn FnMut() -> Delivery + Send>,
+}
+
+impl Request {
+    /// A request of `size` bytes (what keeping it costs), sent by `send`.
+    pub(crate) fn new(size: usize, send: impl FnMut() -> Delivery + Send + 'static) -> Self {
+        Request {
+            size,
+            send: Box::new(send),
+        }
+    }
+
+    /// Bytes held while the request waits to be sent.
+    pub(crate) fn size(&self) -> usize {
+        self.size
+    }
+
+    /// A delivery of the request: one more try.
+    pub(crate) fn send(&mut self) -> Delivery {
+        (self.send)()
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request").field("size", &self.size).finish()
+    }
 }
 
 /// One destination of exported spans.
 pub(crate) trait Sink: Send + fmt::Debug {
-    /// Reads `batch` (on the export thread) and returns its delivery.
-    fn export(&mut self, batch: SpanBatch<'_, '_>) -> Delivery;
+    /// Reads `batch` (on the export thread); returns the request to send,
+    /// if the sink sends over the network.
+    fn export(&mut self, batch: SpanBatch<'_, '_>) -> Option<Request>;
 
     /// The worker is stopping: write out anything held back.
     fn finish(&mut self) {}

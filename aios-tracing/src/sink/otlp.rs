@@ -1,7 +1,7 @@
 //! The OTLP exporter: a batch encoded as one `ExportTraceServiceRequest`
 //! (protobuf, or JSON for http/json) and handed to the transport.
 
-use super::{Delivery, Sink, SpanBatch};
+use super::{Request, Sink, SpanBatch};
 use crate::diagnostics::RateLimited;
 use crate::transport::{self, ExportError, Transport};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -74,24 +74,38 @@ impl OtlpSink {
 }
 
 impl Sink for OtlpSink {
-    fn export(&mut self, batch: SpanBatch<'_, '_>) -> Delivery {
+    fn export(&mut self, batch: SpanBatch<'_, '_>) -> Option<Request> {
         let request = ExportTraceServiceRequest {
             resource_spans: group_spans_by_resource_and_scope(batch.span_data(), &self.resource),
         };
         let body = self.encode(&request);
         drop(request);
-        let deadline = tokio::time::Instant::now() + self.timeout;
+        Some(self.request(body))
+    }
+}
+
+impl OtlpSink {
+    /// The encoded body as a request the pipeline can send again: each
+    /// send is the same bytes through the transport.
+    fn request(&self, body: Result<bytes::Bytes, ExportError>) -> Request {
+        let size = body.as_ref().map_or(0, bytes::Bytes::len);
         let transport = Arc::clone(&self.transport);
         let partial_success = Arc::clone(&self.partial_success);
-        Box::pin(async move {
-            let delivered = transport.send(body?, deadline).await?;
-            if delivered.rejected_spans > 0 {
-                let (rejected, message) = (delivered.rejected_spans, delivered.message);
-                partial_success.warn(|suppressed| {
-                    tracing::warn!(target: "aios_tracing", rejected, suppressed, "collector rejected spans: {message}");
-                });
-            }
-            Ok(())
+        let timeout = self.timeout;
+        Request::new(size, move || {
+            let body = body.clone();
+            let transport = Arc::clone(&transport);
+            let partial_success = Arc::clone(&partial_success);
+            Box::pin(async move {
+                let delivered = transport.send(body?, timeout).await?;
+                if delivered.rejected_spans > 0 {
+                    let (rejected, message) = (delivered.rejected_spans, delivered.message);
+                    partial_success.warn(|suppressed| {
+                        tracing::warn!(target: "aios_tracing", rejected, suppressed, "collector rejected spans: {message}");
+                    });
+                }
+                Ok(())
+            })
         })
     }
 }

@@ -1,6 +1,6 @@
 //! Getting encoded export requests to the collector: gRPC (tonic) or HTTP
 //! (reqwest), with TLS, the configured headers, and retries of transient
-//! failures within the export's deadline.
+//! failures (one request at a time while the collector is down).
 //!
 //! The transport is ours rather than `opentelemetry-otlp`'s so that the
 //! documented header precedence holds (that crate merges
@@ -10,6 +10,7 @@
 
 #[cfg(feature = "gzip")]
 mod compression;
+mod gate;
 mod grpc;
 mod http;
 pub(crate) mod outcome;
@@ -19,8 +20,8 @@ pub(crate) mod tls;
 use ::http::{HeaderName, HeaderValue, Uri};
 use bytes::Bytes;
 pub(crate) use outcome::{Delivered, ExportError};
+use std::time::Duration;
 use tls::TlsMaterial;
-use tokio::time::Instant;
 
 /// Where and how to send export requests; checked by [`prepare`].
 #[derive(Debug, Clone)]
@@ -101,7 +102,14 @@ pub(crate) fn prepare(settings: &Settings) -> Result<Prepared, String> {
 
 /// A connection to the collector; `send` may run several times at once.
 #[derive(Debug)]
-pub(crate) enum Transport {
+pub(crate) struct Transport {
+    client: Client,
+    /// Shared by every request in flight: the collector's state.
+    gate: gate::Gate,
+}
+
+#[derive(Debug)]
+enum Client {
     // Boxed: the gRPC client is several times the size of the others.
     Grpc(Box<grpc::Grpc>),
     Http(http::Http),
@@ -112,40 +120,44 @@ pub(crate) enum Transport {
 impl Prepared {
     /// Makes the connection objects; must run inside the worker's runtime.
     pub(crate) fn connect(self) -> Transport {
-        match self {
+        let client = match self {
             Prepared::Grpc {
                 endpoint,
                 headers,
                 gzip,
-            } => Transport::Grpc(Box::new(grpc::connect(*endpoint, &headers, gzip))),
+            } => Client::Grpc(Box::new(grpc::connect(*endpoint, &headers, gzip))),
             Prepared::Http { builder, url, gzip } => match http::connect(*builder, url, gzip) {
-                Ok(client) => Transport::Http(client),
+                Ok(client) => Client::Http(client),
                 Err(reason) => {
-                    Transport::Broken(format!("the HTTP client could not be built: {reason}"))
+                    Client::Broken(format!("the HTTP client could not be built: {reason}"))
                 }
             },
+        };
+        Transport {
+            client,
+            gate: gate::Gate::default(),
         }
     }
 }
 
 impl Transport {
-    /// Sends one encoded request, retrying transient failures until `deadline`.
+    /// Sends one encoded request (see [`retry`] for when it is retried),
+    /// waiting up to `timeout` for each answer.
     pub(crate) async fn send(
         &self,
         body: Bytes,
-        deadline: Instant,
+        timeout: Duration,
     ) -> Result<Delivered, ExportError> {
-        match self {
-            Transport::Grpc(client) => {
-                retry::with_retries(deadline, |remaining| client.send(body.clone(), remaining))
-                    .await
+        let gate = &self.gate;
+        match &self.client {
+            Client::Grpc(client) => {
+                retry::with_retries(gate, timeout, |wait| client.send(body.clone(), wait)).await
             }
-            Transport::Http(client) => {
+            Client::Http(client) => {
                 let body = client.compress(body)?;
-                retry::with_retries(deadline, |remaining| client.send(body.clone(), remaining))
-                    .await
+                retry::with_retries(gate, timeout, |wait| client.send(body.clone(), wait)).await
             }
-            Transport::Broken(reason) => Err(ExportError::Permanent(reason.clone())),
+            Client::Broken(reason) => Err(ExportError::Permanent(reason.clone())),
         }
     }
 }

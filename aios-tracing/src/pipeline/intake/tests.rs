@@ -7,7 +7,7 @@ use opentelemetry::trace::{SpanContext, SpanId, SpanKind};
 use opentelemetry::InstrumentationScope;
 use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 static SCOPE: LazyLock<InstrumentationScope> =
     LazyLock::new(|| InstrumentationScope::builder("test").build());
@@ -48,13 +48,17 @@ fn a_thread_gets_its_slots_back_with_an_emptied_batch() {
         }
     };
     fill(&mut local);
-    pipeline.flush(Duration::from_secs(5)).unwrap();
+    pipeline
+        .flush(Instant::now() + Duration::from_secs(5))
+        .unwrap();
     assert_eq!(slots::kept(), 0);
     // The last span of this batch moves it to the queue and brings the
     // first batch back, with its emptied slots.
     fill(&mut local);
     assert_eq!(slots::kept(), LOCAL_BATCH);
-    pipeline.flush(Duration::from_secs(5)).unwrap();
+    pipeline
+        .flush(Instant::now() + Duration::from_secs(5))
+        .unwrap();
     // These spans take the slots kept, and the next batch comes back.
     fill(&mut local);
     assert_eq!(slots::kept(), LOCAL_BATCH);
@@ -77,7 +81,9 @@ fn spare_batches_kept_after_a_burst_are_trimmed_on_the_timer() {
             .collect();
         queue.enqueue(batch);
     }
-    pipeline.flush(Duration::from_secs(5)).unwrap();
+    pipeline
+        .flush(Instant::now() + Duration::from_secs(5))
+        .unwrap();
     assert_eq!(queue.spares(), batches);
     queue.trim_spares();
     assert_eq!(queue.spares(), batches / 2);
@@ -86,7 +92,9 @@ fn spare_batches_kept_after_a_burst_are_trimmed_on_the_timer() {
     assert_eq!(queue.spares(), floor);
     // Freed by the worker as it stops, not by whichever application
     // thread drops the pipeline last.
-    pipeline.shutdown(Duration::from_secs(5)).unwrap();
+    pipeline
+        .shutdown(Instant::now() + Duration::from_secs(5))
+        .unwrap();
     assert_eq!(queue.spares(), 0);
 }
 
@@ -99,7 +107,9 @@ fn a_span_left_in_a_ring_at_shutdown_is_counted_as_dropped() {
     let pipeline = pipeline();
     let mut local = Local::new(1, Arc::clone(pipeline.intake()));
     local.push(Box::new(Some(record())));
-    pipeline.shutdown(Duration::from_secs(5)).unwrap();
+    pipeline
+        .shutdown(Instant::now() + Duration::from_secs(5))
+        .unwrap();
     // The push that raced with shutdown, past its check.
     assert!(local.producer.push((Box::new(Some(record())), 100)).is_ok());
     assert_eq!(pipeline.stats().queued, 1);
