@@ -6,8 +6,8 @@
 //! scope first appears, the spans of a scope in batch order) under the one
 //! resource of the SDK. The resource's part of the request is encoded when
 //! the exporter starts, and each interned scope's the first time a batch
-//! has it; the output buffer's allocation is taken back for the next batch
-//! once the transport has let go of the previous request.
+//! has it; a request's buffer is taken back for a later batch once the
+//! transport has let go of the request.
 
 mod json;
 mod protobuf;
@@ -84,11 +84,15 @@ pub(crate) struct Encoder {
     resource_frame: Option<Frame>,
     /// Interned scopes (`&'static`, so their address names them) already encoded.
     scopes: HashMap<usize, Frame>,
-    buf: BytesMut,
+    /// Output buffers: those of requests the transport may still hold,
+    /// and the one being written.
+    bufs: Vec<BytesMut>,
+    /// The length of the previous request (what JSON reserves first).
+    last_len: usize,
     /// Per record of the batch being encoded: its group.
     group_of: Vec<u32>,
-    /// Per record (protobuf): the length of its `Span` message.
-    span_lens: Vec<u32>,
+    /// Per record (protobuf): its `Span` message's length and times.
+    measured: Vec<protobuf::Measured>,
 }
 
 /// The spans of one scope in a batch.
@@ -114,9 +118,10 @@ impl Encoder {
             resource,
             resource_frame: None,
             scopes: HashMap::new(),
-            buf: BytesMut::new(),
+            bufs: Vec::new(),
+            last_len: 0,
             group_of: Vec::new(),
-            span_lens: Vec::new(),
+            measured: Vec::new(),
         }
     }
 
@@ -125,9 +130,8 @@ impl Encoder {
         if self.resource_frame.is_none() {
             self.resource_frame = Some(Frame::of_resource(self.encoding, &self.resource)?);
         }
-        self.buf.clear();
         self.group_of.clear();
-        self.span_lens.clear();
+        self.measured.clear();
         let groups = self.group(batch);
         // Scopes that are not interned are encoded for this batch only.
         let mut owned: SmallVec<[Option<Frame>; 4]> = SmallVec::new();
@@ -158,15 +162,28 @@ impl Encoder {
             group_of: &self.group_of,
         };
         let resource = self.resource_frame.as_ref().unwrap_or(&NO_FRAME);
-        match self.encoding {
+        let body = match self.encoding {
             Encoding::Protobuf => {
-                write_protobuf(&mut self.buf, resource, &grouped, batch, &self.span_lens)?;
+                let len = protobuf_len(resource, &grouped);
+                let buf = buffer(&mut self.bufs, len);
+                write_protobuf(buf, resource, &grouped, batch, &self.measured);
+                if buf.len() != len {
+                    // Lengths and contents disagree: never send a corrupt request.
+                    return Err(ExportError::Permanent(format!(
+                        "OTLP encoder wrote {} bytes for a {len}-byte request",
+                        buf.len()
+                    )));
+                }
+                buf.split().freeze()
             }
             Encoding::Json => {
-                write_json(&mut self.buf, resource, &grouped, batch).map_err(json_error)?;
+                let buf = buffer(&mut self.bufs, self.last_len);
+                write_json(buf, resource, &grouped, batch).map_err(json_error)?;
+                buf.split().freeze()
             }
-        }
-        Ok(self.buf.split().freeze())
+        };
+        self.last_len = body.len();
+        Ok(body)
     }
 
     /// Sorts the batch's spans into groups by scope; for protobuf, measures them.
@@ -196,9 +213,9 @@ impl Encoder {
             }
             self.group_of.push(last as u32);
             if self.encoding == Encoding::Protobuf {
-                let len = protobuf::span_len(record);
-                self.span_lens.push(len as u32);
-                groups[last].spans_len += protobuf::field_len(len);
+                let measured = protobuf::measure(record);
+                groups[last].spans_len += protobuf::field_len(measured.len);
+                self.measured.push(measured);
             }
         }
         groups
@@ -218,6 +235,51 @@ fn interned_address(record: &SpanRecord) -> Option<usize> {
     }
 }
 
+/// Buffers kept for reuse, at most: one per request in flight and more.
+const MAX_BUFFERS: usize = 8;
+
+/// A buffer of `bufs` with room for `len` bytes, preferably one whose
+/// request the transport has dropped (its allocation is taken back).
+fn buffer(bufs: &mut Vec<BytesMut>, len: usize) -> &mut BytesMut {
+    // Room for batches a little larger than this one, so that the next
+    // finds its buffer large enough.
+    let room = len + len / 4;
+    let free = bufs.iter_mut().position(|buf| {
+        buf.clear();
+        buf.try_reclaim(len)
+    });
+    let index = match free {
+        Some(index) => index,
+        None if bufs.len() < MAX_BUFFERS => {
+            bufs.push(BytesMut::with_capacity(room));
+            bufs.len() - 1
+        }
+        None => {
+            bufs[0] = BytesMut::with_capacity(room);
+            0
+        }
+    };
+    &mut bufs[index]
+}
+
+/// The length of `ScopeSpans` message `index` of `grouped`.
+fn scope_spans_len(grouped: &Grouped<'_, '_>, index: usize) -> usize {
+    grouped.frames[index].len() + grouped.groups[index].spans_len
+}
+
+/// The length of the `ResourceSpans` message of the request.
+fn resource_spans_len(resource: &Frame, grouped: &Grouped<'_, '_>) -> usize {
+    resource.len()
+        + (0..grouped.groups.len())
+            .map(|index| protobuf::field_len(scope_spans_len(grouped, index)))
+            .sum::<usize>()
+}
+
+/// The length of the whole protobuf request.
+fn protobuf_len(resource: &Frame, grouped: &Grouped<'_, '_>) -> usize {
+    protobuf::field_len(resource_spans_len(resource, grouped))
+}
+
 /// `ExportTraceServiceRequest { resource_spans: [ResourceSpans { resource,
 /// scope_spans: [ScopeSpans { scope, spans, schema_url }, …], schema_url }] }`.
 fn write_protobuf(
@@ -225,37 +287,21 @@ fn write_protobuf(
     resource: &Frame,
     grouped: &Grouped<'_, '_>,
     batch: &SpanBatch<'_, '_>,
-    span_lens: &[u32],
-) -> Result<(), ExportError> {
-    let scope_spans_len =
-        |index: usize| grouped.frames[index].len() + grouped.groups[index].spans_len;
-    let resource_spans_len = resource.len()
-        + (0..grouped.groups.len())
-            .map(|index| protobuf::field_len(scope_spans_len(index)))
-            .sum::<usize>();
-    let total = protobuf::field_len(resource_spans_len);
-    buf.reserve(total);
-    protobuf::header(buf, 1, resource_spans_len);
+    measured: &[protobuf::Measured],
+) {
+    protobuf::header(buf, 1, resource_spans_len(resource, grouped));
     buf.put_slice(&resource.head);
     for (index, frame) in grouped.frames.iter().enumerate() {
-        protobuf::header(buf, 2, scope_spans_len(index));
+        protobuf::header(buf, 2, scope_spans_len(grouped, index));
         buf.put_slice(&frame.head);
-        let members = batch.records().zip(grouped.group_of).zip(span_lens);
-        for ((record, _), len) in members.filter(|((_, g), _)| **g as usize == index) {
-            protobuf::header(buf, 2, *len as usize);
-            protobuf::write_span(buf, record);
+        let members = batch.records().zip(grouped.group_of).zip(measured);
+        for ((record, _), measured) in members.filter(|((_, g), _)| **g as usize == index) {
+            protobuf::header(buf, 2, measured.len);
+            protobuf::write_span(buf, record, measured);
         }
         buf.put_slice(&frame.tail);
     }
     buf.put_slice(&resource.tail);
-    if buf.len() != total {
-        // Lengths and contents disagree: never send a corrupt request.
-        return Err(ExportError::Permanent(format!(
-            "OTLP encoder wrote {} bytes for a {total}-byte request",
-            buf.len()
-        )));
-    }
-    Ok(())
 }
 
 /// The same request in OTLP/JSON.

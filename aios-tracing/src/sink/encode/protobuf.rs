@@ -325,8 +325,19 @@ pub(super) fn kind(kind: &SpanKind) -> u64 {
     }
 }
 
-/// The length of `record`'s `Span` message, without its own key and length.
-pub(super) fn span_len(record: &SpanRecord) -> usize {
+/// What writing a span needs worked out first: its `Span` message's length
+/// (without its own key and length), and its times, which are costly
+/// enough to convert once only.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Measured {
+    pub(super) len: usize,
+    start: u64,
+    end: u64,
+}
+
+pub(super) fn measure(record: &SpanRecord) -> Measured {
+    let start = unix_nanos(record.start);
+    let end = unix_nanos(record.end);
     let extras = record.extras_or_default();
     let parent = if record.parent_span_id == opentelemetry::trace::SpanId::INVALID {
         0
@@ -334,13 +345,14 @@ pub(super) fn span_len(record: &SpanRecord) -> usize {
         10
     };
     // Trace and span ids, kind and flags are always there.
-    18 + 10
+    let len = 18
+        + 10
         + opt_string_len_of(trace_state_len(record.span_context.trace_state()))
         + parent
         + opt_string_len(&record.name)
         + 2
-        + opt_fixed64_len(unix_nanos(record.start))
-        + opt_fixed64_len(unix_nanos(record.end))
+        + opt_fixed64_len(start)
+        + opt_fixed64_len(end)
         + attributes_len(&record.attributes)
         + opt_varint_len(record.dropped_attributes.into())
         + extras
@@ -356,11 +368,12 @@ pub(super) fn span_len(record: &SpanRecord) -> usize {
             .sum::<usize>()
         + opt_varint_len(extras.dropped_links.into())
         + field_len(status_len(&extras.status))
-        + 6
+        + 6;
+    Measured { len, start, end }
 }
 
 /// Writes `record`'s `Span` message (its content: the caller wrote its key and length).
-pub(super) fn write_span(buf: &mut impl BufMut, record: &SpanRecord) {
+pub(super) fn write_span(buf: &mut impl BufMut, record: &SpanRecord, measured: &Measured) {
     let context = &record.span_context;
     let extras = record.extras_or_default();
     header(buf, 1, 16);
@@ -376,8 +389,8 @@ pub(super) fn write_span(buf: &mut impl BufMut, record: &SpanRecord) {
     opt_string(buf, 5, &record.name);
     buf.put_u8(key(6, VARINT));
     buf.put_u8(kind(&record.kind) as u8);
-    opt_fixed64(buf, 7, unix_nanos(record.start));
-    opt_fixed64(buf, 8, unix_nanos(record.end));
+    opt_fixed64(buf, 7, measured.start);
+    opt_fixed64(buf, 8, measured.end);
     write_attributes(buf, 9, &record.attributes);
     opt_varint(buf, 10, record.dropped_attributes.into());
     for event in &extras.events {
