@@ -13,10 +13,15 @@
 //! `rpc.system=grpc`, `rpc.service`, `rpc.method` and
 //! `rpc.grpc.status_code` (from `grpc-status`, in the response headers or
 //! trailers; a successful HTTP response without one counts as `0`), and end
-//! when the status is known. Status ERROR follows the semantic conventions:
-//! any non-OK code on the client; on the server only `UNKNOWN`,
-//! `DEADLINE_EXCEEDED`, `UNIMPLEMENTED`, `INTERNAL`, `UNAVAILABLE` and
-//! `DATA_LOSS`.
+//! when the status is known. Status ERROR follows the semantic conventions
+//! (1.37.0, gRPC): any non-OK code on the client; on the server only
+//! `UNKNOWN`, `DEADLINE_EXCEEDED`, `UNIMPLEMENTED`, `INTERNAL`,
+//! `UNAVAILABLE` and `DATA_LOSS`. An error sets `error.type` to the code's
+//! name (`DEADLINE_EXCEEDED`) and the status description to `grpc-message`;
+//! a call that fails without a status sets it to the failure's type name.
+//!
+//! Sampling is decided before anything else: a call that is not sampled
+//! builds no name or attribute.
 //!
 //! ```no_run
 //! use aios_tracing::integrations::tonic::{GrpcTraceLayer, Layer};
@@ -31,9 +36,11 @@
 //! # }
 //! ```
 
+use crate::data::Attributes;
 use crate::{Carrier, Span};
 use http_body::{Body, Frame, SizeHint};
 use opentelemetry::KeyValue;
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{self, Poll};
@@ -122,32 +129,41 @@ pub struct GrpcTraceService<S> {
     side: Side,
 }
 
-/// `/package.Service/Method` → (`package.Service`, `Method`).
-fn split_path(path: &str) -> (String, String) {
+/// `/package.Service/Method` → `package.Service/Method` (the span name),
+/// `package.Service` and `Method`, borrowed from the path.
+fn split_path(path: &str) -> (&str, &str, &str) {
     let trimmed = path.strip_prefix('/').unwrap_or(path);
     match trimmed.rsplit_once('/') {
-        Some((service, method)) => (service.to_owned(), method.to_owned()),
-        None => (trimmed.to_owned(), String::new()),
+        Some((service, method)) => (trimmed, service, method),
+        None => (trimmed, trimmed, ""),
     }
 }
 
+/// Starts the call's span: sampling first (on the current span for a
+/// client, the caller's context for a server), then, for a span that
+/// records, its name and attributes; a client injects its context.
 fn start_span<B>(req: &mut http::Request<B>, side: Side) -> Span {
-    let (service, method) = split_path(req.uri().path());
-    let name = format!("{service}/{method}");
-    let mut attributes = vec![
-        KeyValue::new("rpc.system", "grpc"),
-        KeyValue::new("rpc.service", service),
-        KeyValue::new("rpc.method", method),
-    ];
-    if let Some(host) = req.uri().host() {
-        attributes.push(KeyValue::new("server.address", host.to_owned()));
-    }
-    if let Some(port) = req.uri().port_u16() {
-        attributes.push(KeyValue::new("server.port", i64::from(port)));
-    }
+    let uri = req.uri();
+    let (name, service, method) = split_path(uri.path());
+    let name = || Cow::Owned(name.to_owned());
+    let attributes = |attributes: &mut Attributes| {
+        attributes.push(KeyValue::new("rpc.system", "grpc"));
+        attributes.push(KeyValue::new("rpc.service", service.to_owned()));
+        attributes.push(KeyValue::new("rpc.method", method.to_owned()));
+        if let Some(host) = uri.host() {
+            attributes.push(KeyValue::new("server.address", host.to_owned()));
+        }
+        if let Some(port) = uri.port_u16() {
+            attributes.push(KeyValue::new("server.port", i64::from(port)));
+        }
+    };
     match side {
-        Side::Client => TRACER.client(name, attributes, req.headers_mut()),
-        Side::Server => TRACER.server(name, attributes, req.headers()),
+        Side::Client => {
+            let span = TRACER.client(name, attributes);
+            crate::inject_context(span.context(), req.headers_mut());
+            span
+        }
+        Side::Server => TRACER.server(req.headers(), name, attributes),
     }
 }
 
@@ -218,25 +234,41 @@ fn code_for_http(status: http::StatusCode) -> i64 {
     }
 }
 
-/// Records the status code, sets ERROR where the conventions say so, and ends the span.
-fn finish(span: Span, side: Side, code: i64, message: Option<&str>) {
-    span.set_attribute("rpc.grpc.status_code", code);
-    let error = match side {
+/// Whether a call that ended with `code` is an error, per the gRPC
+/// conventions: any code but OK on the client; on the server only those
+/// that say the server failed.
+fn is_error(code: i64, side: Side) -> bool {
+    match side {
         Side::Client => code != 0,
         Side::Server => matches!(code, 2 | 4 | 12 | 13 | 14 | 15),
-    };
-    if error {
-        let name = usize::try_from(code)
-            .ok()
-            .and_then(|c| CODE_NAMES.get(c))
-            .copied()
-            .unwrap_or("UNKNOWN");
-        span.set_attribute("error.type", name);
-        let description = match message {
-            Some(message) if !message.is_empty() => format!("{name}: {message}"),
-            _ => name.to_owned(),
-        };
-        span.set_error(description);
+    }
+}
+
+/// Records the status code, sets ERROR where the conventions say so
+/// (`error.type` the code's name, the description `grpc-message`), and
+/// ends the span.
+fn finish(span: Span, side: Side, code: i64, message: Option<&str>) {
+    if span.is_recording() {
+        span.set_attribute("rpc.grpc.status_code", code);
+        if is_error(code, side) {
+            let name = usize::try_from(code)
+                .ok()
+                .and_then(|c| CODE_NAMES.get(c))
+                .copied()
+                .unwrap_or("UNKNOWN");
+            span.set_attribute("error.type", name);
+            span.set_error(message.unwrap_or_default().to_owned());
+        }
+    }
+    span.end();
+}
+
+/// Ends the span of a call that failed without a gRPC status: ERROR, and
+/// `error.type` the failure's type name.
+fn fail<E>(span: Span) {
+    if span.is_recording() {
+        span.set_attribute("error.type", std::any::type_name::<E>());
+        span.set_error("");
     }
     span.end();
 }
@@ -288,8 +320,7 @@ where
             }
             Err(error) => {
                 if let Some(span) = span {
-                    span.set_error("the call failed before a response");
-                    span.end();
+                    fail::<E>(span);
                 }
                 Err(error)
             }
@@ -334,8 +365,7 @@ where
             }
             Some(Err(_)) => {
                 if let Some(span) = this.span.take() {
-                    span.set_error("the response body failed");
-                    span.end();
+                    fail::<B::Error>(span);
                 }
             }
             None => {
@@ -365,10 +395,19 @@ mod tests {
         assert_eq!(
             split_path("/opentelemetry.proto.collector.trace.v1.TraceService/Export"),
             (
-                "opentelemetry.proto.collector.trace.v1.TraceService".to_owned(),
-                "Export".to_owned()
+                "opentelemetry.proto.collector.trace.v1.TraceService/Export",
+                "opentelemetry.proto.collector.trace.v1.TraceService",
+                "Export"
             )
         );
+    }
+
+    #[test]
+    fn status_rules() {
+        let client: Vec<i64> = (0..17).filter(|c| is_error(*c, Side::Client)).collect();
+        let server: Vec<i64> = (0..17).filter(|c| is_error(*c, Side::Server)).collect();
+        assert_eq!(client, (1..17).collect::<Vec<_>>());
+        assert_eq!(server, [2, 4, 12, 13, 14, 15]);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod db_servers;
 mod fixture;
+pub mod http_client;
 
 #[allow(unused_imports)] // each test binary uses a few
 pub use fixture::{receiver, transport, Fixture, Setup};
