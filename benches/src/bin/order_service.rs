@@ -28,6 +28,7 @@ use std::time::Duration;
 use tracing::Instrument as _;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::Layer as _;
 
 const ROUTE: &str = "/orders/{id}";
 
@@ -124,7 +125,10 @@ async fn serve(variant: &str, sink: &str) {
 }
 
 /// `tracing` + `tracing-opentelemetry` with their defaults: the global
-/// subscriber, W3C propagation, a batch processor and the OTLP/gRPC exporter.
+/// subscriber, W3C propagation, a batch processor and the OTLP/gRPC
+/// exporter. The layer takes spans at INFO and above, as a service's
+/// filter usually does: unfiltered, it also turns hyper's, h2's and
+/// tonic's own debug spans (on the export path too) into OTel spans.
 fn tracing_otel(sink: &str) -> SdkTracerProvider {
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_tonic()
@@ -141,7 +145,9 @@ fn tracing_otel(sink: &str) -> SdkTracerProvider {
         )
         .build();
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
-    let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("order-service"));
+    let layer = tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer("order-service"))
+        .with_filter(tracing_subscriber::filter::LevelFilter::INFO);
     tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
         .unwrap_or_else(|e| fail(&format!("subscriber: {e}")));
     provider
