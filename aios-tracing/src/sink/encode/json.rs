@@ -10,7 +10,7 @@
 
 use super::protobuf::{flags, kind, status_parts, unix_nanos};
 use crate::data::SpanRecord;
-use opentelemetry::trace::{Event, Link, SpanId, Status, TraceState};
+use opentelemetry::trace::{Event, Link, SpanContext, SpanId, Status, TraceState};
 use opentelemetry::{Array, InstrumentationScope, KeyValue, Value};
 use opentelemetry_sdk::Resource;
 use serde_json::to_writer;
@@ -151,14 +151,20 @@ fn event<W: Write + ?Sized>(w: &mut W, event: &Event) -> Result {
     w.write_all(b"}")
 }
 
-fn link<W: Write + ?Sized>(w: &mut W, link: &Link) -> Result {
-    let context = &link.span_context;
+/// `{"traceId":…,"spanId":…,"traceState":…`: how both a `Span` and a
+/// `Link` start.
+fn open_with_context<W: Write + ?Sized>(w: &mut W, context: &SpanContext) -> Result {
     w.write_all(b"{\"traceId\":")?;
     hex(w, &context.trace_id().to_bytes())?;
     w.write_all(b",\"spanId\":")?;
     hex(w, &context.span_id().to_bytes())?;
     w.write_all(b",\"traceState\":")?;
-    trace_state(w, context.trace_state())?;
+    trace_state(w, context.trace_state())
+}
+
+fn link<W: Write + ?Sized>(w: &mut W, link: &Link) -> Result {
+    let context = &link.span_context;
+    open_with_context(w, context)?;
     w.write_all(b",\"attributes\":")?;
     attributes(w, &link.attributes)?;
     w.write_all(b",\"droppedAttributesCount\":")?;
@@ -181,12 +187,7 @@ fn status<W: Write + ?Sized>(w: &mut W, status: &Status) -> Result {
 pub(super) fn span<W: Write + ?Sized>(w: &mut W, record: &SpanRecord) -> Result {
     let context = &record.span_context;
     let extras = record.extras_or_default();
-    w.write_all(b"{\"traceId\":")?;
-    hex(w, &context.trace_id().to_bytes())?;
-    w.write_all(b",\"spanId\":")?;
-    hex(w, &context.span_id().to_bytes())?;
-    w.write_all(b",\"traceState\":")?;
-    trace_state(w, context.trace_state())?;
+    open_with_context(w, context)?;
     w.write_all(b",\"parentSpanId\":")?;
     if record.parent_span_id == SpanId::INVALID {
         w.write_all(b"\"\"")?;

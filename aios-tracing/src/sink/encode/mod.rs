@@ -13,6 +13,7 @@ mod json;
 mod protobuf;
 #[cfg(test)]
 mod tests;
+mod wire;
 
 use super::SpanBatch;
 use crate::data::{Scope, SpanRecord};
@@ -214,7 +215,7 @@ impl Encoder {
             self.group_of.push(last as u32);
             if self.encoding == Encoding::Protobuf {
                 let measured = protobuf::measure(record);
-                groups[last].spans_len += protobuf::field_len(measured.len);
+                groups[last].spans_len += wire::field_len(measured.len);
                 self.measured.push(measured);
             }
         }
@@ -271,13 +272,13 @@ fn scope_spans_len(grouped: &Grouped<'_, '_>, index: usize) -> usize {
 fn resource_spans_len(resource: &Frame, grouped: &Grouped<'_, '_>) -> usize {
     resource.len()
         + (0..grouped.groups.len())
-            .map(|index| protobuf::field_len(scope_spans_len(grouped, index)))
+            .map(|index| wire::field_len(scope_spans_len(grouped, index)))
             .sum::<usize>()
 }
 
 /// The length of the whole protobuf request.
 fn protobuf_len(resource: &Frame, grouped: &Grouped<'_, '_>) -> usize {
-    protobuf::field_len(resource_spans_len(resource, grouped))
+    wire::field_len(resource_spans_len(resource, grouped))
 }
 
 /// `ExportTraceServiceRequest { resource_spans: [ResourceSpans { resource,
@@ -289,14 +290,14 @@ fn write_protobuf(
     batch: &SpanBatch<'_, '_>,
     measured: &[protobuf::Measured],
 ) {
-    protobuf::header(buf, 1, resource_spans_len(resource, grouped));
+    wire::header(buf, 1, resource_spans_len(resource, grouped));
     buf.put_slice(&resource.head);
     for (index, frame) in grouped.frames.iter().enumerate() {
-        protobuf::header(buf, 2, scope_spans_len(grouped, index));
+        wire::header(buf, 2, scope_spans_len(grouped, index));
         buf.put_slice(&frame.head);
         let members = batch.records().zip(grouped.group_of).zip(measured);
         for ((record, _), measured) in members.filter(|((_, g), _)| **g as usize == index) {
-            protobuf::header(buf, 2, measured.len);
+            wire::header(buf, 2, measured.len);
             protobuf::write_span(buf, record, measured);
         }
         buf.put_slice(&frame.tail);

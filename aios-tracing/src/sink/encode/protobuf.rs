@@ -8,6 +8,10 @@
 //! `*_len` function (what prost calls `encoded_len`) next to the one that
 //! writes it; the span's is computed once per span and kept by the caller.
 
+use super::wire::{
+    field_len, header, key, opt_fixed64, opt_fixed64_len, opt_string, opt_string_len,
+    opt_string_len_of, opt_varint, opt_varint_len, repeated_len, string, FIXED32, FIXED64, VARINT,
+};
 use crate::data::SpanRecord;
 use bytes::BufMut;
 use opentelemetry::trace::{Event, Link, SpanContext, SpanKind, Status, TraceState};
@@ -16,91 +20,11 @@ use opentelemetry_sdk::Resource;
 use prost::encoding::{encode_varint, encoded_len_varint};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-const VARINT: u8 = 0;
-const FIXED64: u8 = 1;
-const LEN: u8 = 2;
-const FIXED32: u8 = 5;
-
-/// The key byte of field `field` (at most 15) with wire type `wire`.
-pub(super) const fn key(field: u8, wire: u8) -> u8 {
-    field << 3 | wire
-}
-
 /// `Span.flags` is field 16: its key takes two bytes.
 const SPAN_FLAGS: [u8; 2] = [(16 << 3 | FIXED32) | 0x80, 1];
 /// `SpanFlags`: the parent's remoteness is known, and whether it is remote.
 const HAS_IS_REMOTE: u32 = 0x100;
 const IS_REMOTE: u32 = 0x200;
-
-/// Bytes a length-delimited field of one-byte key and `len` bytes takes.
-#[inline]
-pub(super) fn field_len(len: usize) -> usize {
-    1 + encoded_len_varint(len as u64) + len
-}
-
-/// The key and length of a length-delimited field; its content follows.
-#[inline]
-pub(super) fn header(buf: &mut impl BufMut, field: u8, len: usize) {
-    buf.put_u8(key(field, LEN));
-    encode_varint(len as u64, buf);
-}
-
-#[inline]
-fn string(buf: &mut impl BufMut, field: u8, s: &str) {
-    header(buf, field, s.len());
-    buf.put_slice(s.as_bytes());
-}
-
-/// A string field, left out when empty (a proto3 default).
-#[inline]
-fn opt_string_len(s: &str) -> usize {
-    if s.is_empty() {
-        0
-    } else {
-        field_len(s.len())
-    }
-}
-
-#[inline]
-fn opt_string(buf: &mut impl BufMut, field: u8, s: &str) {
-    if !s.is_empty() {
-        string(buf, field, s);
-    }
-}
-
-#[inline]
-fn opt_varint_len(value: u64) -> usize {
-    if value == 0 {
-        0
-    } else {
-        1 + encoded_len_varint(value)
-    }
-}
-
-#[inline]
-fn opt_varint(buf: &mut impl BufMut, field: u8, value: u64) {
-    if value != 0 {
-        buf.put_u8(key(field, VARINT));
-        encode_varint(value, buf);
-    }
-}
-
-#[inline]
-fn opt_fixed64(buf: &mut impl BufMut, field: u8, value: u64) {
-    if value != 0 {
-        buf.put_u8(key(field, FIXED64));
-        buf.put_u64_le(value);
-    }
-}
-
-#[inline]
-fn opt_fixed64_len(value: u64) -> usize {
-    if value == 0 {
-        0
-    } else {
-        9
-    }
-}
 
 /// Nanoseconds since the Unix epoch (0 before it), as OTLP counts time.
 #[inline]
@@ -229,10 +153,7 @@ fn key_value_len(kv: &KeyValue) -> usize {
 
 /// A list of attributes as repeated field `field`.
 fn attributes_len(attributes: &[KeyValue]) -> usize {
-    attributes
-        .iter()
-        .map(|kv| field_len(key_value_len(kv)))
-        .sum()
+    repeated_len(attributes, key_value_len)
 }
 
 fn write_attributes(buf: &mut impl BufMut, field: u8, attributes: &[KeyValue]) {
@@ -270,30 +191,31 @@ pub(super) fn flags(context: &SpanContext, remote: bool) -> u32 {
     u32::from(context.trace_flags().to_u8()) | HAS_IS_REMOTE | remote
 }
 
-fn link_len(link: &Link) -> usize {
-    18 + 10
-        + opt_string_len_of(trace_state_len(link.span_context.trace_state()))
-        + attributes_len(&link.attributes)
-        + opt_varint_len(link.dropped_attributes_count.into())
-        + 5
+/// Trace id (1), span id (2) and trace state (3): the first fields of
+/// both `Span` and `Link`.
+fn context_len(context: &SpanContext) -> usize {
+    18 + 10 + opt_string_len_of(trace_state_len(context.trace_state()))
 }
 
-fn opt_string_len_of(len: usize) -> usize {
-    if len == 0 {
-        0
-    } else {
-        field_len(len)
-    }
-}
-
-fn write_link(buf: &mut impl BufMut, link: &Link) {
-    let context = &link.span_context;
+fn write_context(buf: &mut impl BufMut, context: &SpanContext) {
     header(buf, 1, 16);
     buf.put_slice(&context.trace_id().to_bytes());
     header(buf, 2, 8);
     buf.put_slice(&context.span_id().to_bytes());
     let state = context.trace_state();
     opt_trace_state(buf, 3, state, trace_state_len(state));
+}
+
+fn link_len(link: &Link) -> usize {
+    context_len(&link.span_context)
+        + attributes_len(&link.attributes)
+        + opt_varint_len(link.dropped_attributes_count.into())
+        + 5
+}
+
+fn write_link(buf: &mut impl BufMut, link: &Link) {
+    let context = &link.span_context;
+    write_context(buf, context);
     write_attributes(buf, 4, &link.attributes);
     opt_varint(buf, 5, link.dropped_attributes_count.into());
     buf.put_u8(key(6, FIXED32));
@@ -344,10 +266,8 @@ pub(super) fn measure(record: &SpanRecord) -> Measured {
     } else {
         10
     };
-    // Trace and span ids, kind and flags are always there.
-    let len = 18
-        + 10
-        + opt_string_len_of(trace_state_len(record.span_context.trace_state()))
+    // Ids, kind (2 bytes) and flags (6) are always there.
+    let len = context_len(&record.span_context)
         + parent
         + opt_string_len(&record.name)
         + 2
@@ -355,17 +275,9 @@ pub(super) fn measure(record: &SpanRecord) -> Measured {
         + opt_fixed64_len(end)
         + attributes_len(&record.attributes)
         + opt_varint_len(record.dropped_attributes.into())
-        + extras
-            .events
-            .iter()
-            .map(|e| field_len(event_len(e)))
-            .sum::<usize>()
+        + repeated_len(&extras.events, event_len)
         + opt_varint_len(extras.dropped_events.into())
-        + extras
-            .links
-            .iter()
-            .map(|l| field_len(link_len(l)))
-            .sum::<usize>()
+        + repeated_len(&extras.links, link_len)
         + opt_varint_len(extras.dropped_links.into())
         + field_len(status_len(&extras.status))
         + 6;
@@ -376,12 +288,7 @@ pub(super) fn measure(record: &SpanRecord) -> Measured {
 pub(super) fn write_span(buf: &mut impl BufMut, record: &SpanRecord, measured: &Measured) {
     let context = &record.span_context;
     let extras = record.extras_or_default();
-    header(buf, 1, 16);
-    buf.put_slice(&context.trace_id().to_bytes());
-    header(buf, 2, 8);
-    buf.put_slice(&context.span_id().to_bytes());
-    let state = context.trace_state();
-    opt_trace_state(buf, 3, state, trace_state_len(state));
+    write_context(buf, context);
     if record.parent_span_id != opentelemetry::trace::SpanId::INVALID {
         header(buf, 4, 8);
         buf.put_slice(&record.parent_span_id.to_bytes());
