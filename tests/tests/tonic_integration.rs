@@ -20,6 +20,7 @@ use tonic::{Code, Request, Response, Status};
 
 const SERVICE: &str = "opentelemetry.proto.collector.trace.v1.TraceService";
 const NAME: &str = "opentelemetry.proto.collector.trace.v1.TraceService/Export";
+const SCOPE: &str = "aios_tracing::integrations::tonic";
 
 /// Answers OK, or fails with the code named in the `x-fail` metadata.
 struct Demo;
@@ -105,7 +106,23 @@ fn call(b3: bool, fail: Option<&str>) -> (Code, Vec<ReceivedSpan>) {
         code
     });
     drop(runtime);
-    (code, fx.shutdown_and_wait(4))
+    let spans = fx.shutdown_and_wait(4);
+    // The integration's scope names the conventions its spans follow.
+    let scopes = fx.rx().requests().into_iter().flat_map(|r| {
+        r.request
+            .resource_spans
+            .into_iter()
+            .flat_map(|r| r.scope_spans)
+    });
+    for scope_spans in scopes {
+        if scope_spans.scope.as_ref().map(|s| s.name.as_str()) == Some(SCOPE) {
+            assert_eq!(
+                scope_spans.schema_url,
+                "https://opentelemetry.io/schemas/1.37.0"
+            );
+        }
+    }
+    (code, spans)
 }
 
 /// Client, server and handler spans (plus the library's span under the
@@ -139,7 +156,7 @@ fn three(spans: &[ReceivedSpan]) -> (&ReceivedSpan, &ReceivedSpan, &ReceivedSpan
         Some(server.span_id.as_str())
     );
     for span in [client, server] {
-        assert_eq!(span.scope_name, "aios_tracing::integrations::tonic");
+        assert_eq!(span.scope_name, SCOPE);
         assert_eq!(
             span.attr("rpc.system").and_then(AttrValue::as_str),
             Some("grpc")
@@ -171,6 +188,7 @@ fn ok_call(b3: bool) {
     for span in [client, server] {
         assert_eq!(span.attr("rpc.grpc.status_code"), Some(&AttrValue::Int(0)));
         assert_eq!(span.status.code, StatusCode::Unset);
+        assert!(span.attr("error.type").is_none());
     }
 }
 
@@ -193,6 +211,12 @@ fn grpc_internal_is_an_error_on_both_sides() {
     for span in [client, server] {
         assert_eq!(span.attr("rpc.grpc.status_code"), Some(&AttrValue::Int(13)));
         assert_eq!(span.status.code, StatusCode::Error);
+        // The code's name, and the server's message as the description.
+        assert_eq!(
+            span.attr("error.type").and_then(AttrValue::as_str),
+            Some("INTERNAL")
+        );
+        assert_eq!(span.status.message, "exploded");
     }
 }
 
@@ -211,5 +235,10 @@ fn grpc_not_found_is_an_error_only_for_the_client() {
         Some(&AttrValue::Int(5))
     );
     assert_eq!(client.status.code, StatusCode::Error);
+    assert_eq!(
+        client.attr("error.type").and_then(AttrValue::as_str),
+        Some("NOT_FOUND")
+    );
     assert_eq!(server.status.code, StatusCode::Unset);
+    assert!(server.attr("error.type").is_none());
 }

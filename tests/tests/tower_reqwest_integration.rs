@@ -14,9 +14,9 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode as HttpStatus};
 use axum::routing::get;
 use axum::Router;
+use common::http_client::one_request;
 use common::{
-    bridge_library_spans, current_thread_runtime, dead_endpoint, multi_thread_runtime, serial,
-    str_attr, Fixture,
+    bridge_library_spans, current_thread_runtime, dead_endpoint, serial, str_attr, Fixture,
 };
 use reqwest_middleware::ClientBuilder;
 use std::net::SocketAddr;
@@ -58,40 +58,10 @@ fn app() -> Router {
 /// Runs the server, makes one request to `path` through the traced client,
 /// stops everything, and returns the HTTP status and the exported spans.
 fn round_trip(b3: bool, path: &str, expected_spans: usize) -> (u16, SocketAddr, Vec<ReceivedSpan>) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     bridge_library_spans();
     let fx = Fixture::with(Protocol::Grpc, |b| b.use_b3_propagation(b3));
-    let runtime = multi_thread_runtime(2);
-    let (status, addr) = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app())
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-        });
-        let client = ClientBuilder::new(reqwest::Client::new())
-            .with(TracingMiddleware::new())
-            .build();
-        let response = client
-            .get(format!("http://{addr}{path}"))
-            .header("user-agent", "integration-test/1.0")
-            .send()
-            .await
-            .expect("request");
-        let status = response.status().as_u16();
-        response.text().await.expect("body");
-        drop(client);
-        let _ = stop.send(());
-        server.await.expect("server task").expect("server");
-        (status, addr)
-    });
-    drop(runtime);
+    let (status, addr) = one_request(app(), "GET", |addr| format!("http://{addr}{path}"));
+    let status = status.expect("a response");
     (status, addr, fx.shutdown_and_wait(expected_spans))
 }
 

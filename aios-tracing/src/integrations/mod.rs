@@ -23,10 +23,24 @@ pub mod tonic;
 #[cfg(feature = "tower")]
 pub mod tower;
 
-use crate::{extract_context, inject_context, KeyValue, Span, SpanBuilder, SpanKind};
+#[cfg(any(feature = "tower", feature = "reqwest"))]
+pub(crate) mod http_conventions;
+
+use crate::data::Attributes;
+use crate::lifecycle::{self, Parent, Request};
+use crate::sdk::active;
+use crate::{extract_context, Span, SpanBuilder, SpanKind};
 use opentelemetry::InstrumentationScope;
 use std::borrow::Cow;
 use std::sync::OnceLock;
+
+/// The OpenTelemetry semantic conventions the integrations follow, as the
+/// schema URL of their instrumentation scopes. 1.37.0 is the last release
+/// whose RPC conventions are the ones the gRPC integration writes
+/// (`rpc.system`, `rpc.service`, `rpc.grpc.status_code`); later releases
+/// replaced them, and ask instrumentations already on them not to switch
+/// by default.
+pub(crate) const SCHEMA_URL: &str = "https://opentelemetry.io/schemas/1.37.0";
 
 /// Polls `inner` with `span` (if it still has one) current, so that what
 /// the wrapped service does while polled nests under it.
@@ -41,7 +55,8 @@ pub(crate) fn poll_in<F: std::future::Future>(
 }
 
 /// The tracer of one integration's instrumentation scope (so its spans say
-/// which integration made them), recording into the active SDK.
+/// which integration made them, and which conventions they follow),
+/// recording into the active SDK.
 #[derive(Debug)]
 pub(crate) struct ScopedTracer {
     name: &'static str,
@@ -57,31 +72,55 @@ impl ScopedTracer {
         }
     }
 
+    fn scope(&self) -> &'static InstrumentationScope {
+        self.scope.get_or_init(|| {
+            crate::scope::intern_with_schema_url(self.name, env!("CARGO_PKG_VERSION"), SCHEMA_URL)
+        })
+    }
+
     /// A span builder on this scope's tracer (the no-op path when no SDK is active).
     #[allow(dead_code)]
     pub(crate) fn span(&self, name: impl Into<Cow<'static, str>>) -> SpanBuilder {
-        let scope = *self
-            .scope
-            .get_or_init(|| crate::scope::intern(self.name, env!("CARGO_PKG_VERSION")));
-        SpanBuilder::new(name.into(), Some(scope))
+        SpanBuilder::new(name.into(), Some(self.scope()))
     }
 
-    /// A CLIENT span for an outgoing request, its context injected into
-    /// the request's headers.
+    /// Starts a span of `kind`, deciding sampling first: `name` and
+    /// `attributes` are called only for a span that records, so a request
+    /// that is not sampled builds no string.
+    #[allow(dead_code)]
+    #[inline]
+    pub(crate) fn start(
+        &self,
+        kind: SpanKind,
+        parent: Parent,
+        name: impl FnOnce() -> Cow<'static, str>,
+        attributes: impl FnOnce(&mut Attributes),
+    ) -> Span {
+        let scope = self.scope();
+        let request = || Request {
+            name: name(),
+            kind,
+            scope: Some(scope),
+            links: Vec::new(),
+        };
+        Span::from_started(lifecycle::start(
+            active::spans(),
+            parent,
+            request,
+            attributes,
+        ))
+    }
+
+    /// A CLIENT span for an outgoing request, a child of the current span;
+    /// the caller injects its context into the request.
     #[allow(dead_code)]
     pub(crate) fn client(
         &self,
-        name: impl Into<Cow<'static, str>>,
-        attributes: Vec<KeyValue>,
-        headers: &mut http::HeaderMap,
+        name: impl FnOnce() -> Cow<'static, str>,
+        attributes: impl FnOnce(&mut Attributes),
     ) -> Span {
-        let span = self
-            .span(name)
-            .kind(SpanKind::Client)
-            .attributes(attributes)
-            .start();
-        inject_context(span.context(), headers);
-        span
+        let parent = Parent::Current { sync_body: false };
+        self.start(SpanKind::Client, parent, name, attributes)
     }
 
     /// A SERVER span for an incoming request, continuing the caller's trace
@@ -89,15 +128,12 @@ impl ScopedTracer {
     #[allow(dead_code)]
     pub(crate) fn server(
         &self,
-        name: impl Into<Cow<'static, str>>,
-        attributes: Vec<KeyValue>,
         headers: &http::HeaderMap,
+        name: impl FnOnce() -> Cow<'static, str>,
+        attributes: impl FnOnce(&mut Attributes),
     ) -> Span {
-        self.span(name)
-            .kind(SpanKind::Server)
-            .parent(&extract_context(headers))
-            .attributes(attributes)
-            .start()
+        let parent = Parent::Given(extract_context(headers));
+        self.start(SpanKind::Server, parent, name, attributes)
     }
 }
 

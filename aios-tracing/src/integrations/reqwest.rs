@@ -4,9 +4,18 @@
 //! [`TracingMiddleware`] starts a CLIENT span named `{method}` (a child of
 //! the current span), injects its context into the request headers (W3C or
 //! B3, per the installed propagator), and ends it when the response headers
-//! arrive. Attributes: `http.request.method`, `url.full` (credentials
-//! removed), `server.address`, `server.port`, `http.response.status_code`.
-//! A 5xx response or a transport error sets status ERROR.
+//! arrive. Attributes (semantic conventions 1.37.0, HTTP client spans):
+//! `http.request.method` (`_OTHER` for a method that is not known, with
+//! `http.request.method_original`, and the span named `HTTP`), `url.full`
+//! (user name, password and the signature parameters `AWSAccessKeyId`,
+//! `Signature`, `sig` and `X-Goog-Signature` replaced by `REDACTED`),
+//! `server.address`, `server.port`, `http.response.status_code`.
+//!
+//! A 4xx or 5xx response sets status ERROR and `error.type` to the code. A
+//! request that fails without a response sets ERROR, records the error as
+//! an exception, and sets `error.type` to one of `timeout`, `connect`,
+//! `reqwest::Error` (any other failure of the request) or `middleware` (a
+//! later middleware failed).
 //!
 //! ```no_run
 //! use aios_tracing::integrations::reqwest::TracingMiddleware;
@@ -22,6 +31,7 @@
 //! # }
 //! ```
 
+use super::http_conventions::{record_status, Method, Side};
 use crate::FutureExt as _;
 use crate::Span;
 use opentelemetry::KeyValue;
@@ -51,32 +61,62 @@ impl TracingMiddleware {
     }
 }
 
-/// `url` without user name and password.
+/// Query parameters whose values are credentials, redacted from `url.full`.
+const SECRET_PARAMETERS: [&str; 4] = ["AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature"];
+
+/// `url` with its user name, password and signed-URL credentials replaced
+/// by `REDACTED`, as the conventions ask of `url.full`.
 fn redacted(url: &reqwest::Url) -> String {
-    if url.username().is_empty() && url.password().is_none() {
+    let secret_query = url
+        .query_pairs()
+        .any(|(key, _)| SECRET_PARAMETERS.contains(&key.as_ref()));
+    if url.username().is_empty() && url.password().is_none() && !secret_query {
         return url.to_string();
     }
     let mut url = url.clone();
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
+    if !url.username().is_empty() {
+        let _ = url.set_username("REDACTED");
+    }
+    if url.password().is_some() {
+        let _ = url.set_password(Some("REDACTED"));
+    }
+    if secret_query {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if SECRET_PARAMETERS.contains(&key.as_ref()) {
+                    "REDACTED".into()
+                } else {
+                    value.into_owned()
+                };
+                (key.into_owned(), value)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
     url.to_string()
 }
 
-/// Starts the CLIENT span for `req` and injects its context into it.
+/// Starts the CLIENT span for `req` (sampling first: an unsampled request
+/// builds no attribute) and injects its context into the request.
 fn start_span(req: &mut reqwest::Request) -> Span {
-    let method = req.method().as_str().to_owned();
+    let method = Method::of(req.method());
     let url = req.url();
-    let mut attributes = vec![
-        KeyValue::new("http.request.method", method.clone()),
-        KeyValue::new("url.full", redacted(url)),
-    ];
-    if let Some(host) = url.host_str() {
-        attributes.push(KeyValue::new("server.address", host.to_owned()));
-    }
-    if let Some(port) = url.port_or_known_default() {
-        attributes.push(KeyValue::new("server.port", i64::from(port)));
-    }
-    TRACER.client(method, attributes, req.headers_mut())
+    let span = TRACER.client(
+        || method.span_name(None),
+        |attributes| {
+            method.push_attributes(attributes);
+            attributes.push(KeyValue::new("url.full", redacted(url)));
+            if let Some(host) = url.host_str() {
+                attributes.push(KeyValue::new("server.address", host.to_owned()));
+            }
+            if let Some(port) = url.port_or_known_default() {
+                attributes.push(KeyValue::new("server.port", i64::from(port)));
+            }
+        },
+    );
+    crate::inject_context(span.context(), req.headers_mut());
+    span
 }
 
 #[async_trait::async_trait]
@@ -93,15 +133,8 @@ impl Middleware for TracingMiddleware {
             .in_context(span.context().clone())
             .await;
         match &result {
-            Ok(response) => {
-                let status = response.status();
-                span.set_attribute("http.response.status_code", i64::from(status.as_u16()));
-                if status.is_server_error() {
-                    span.set_attribute("error.type", status.as_u16().to_string());
-                    span.set_error(format!("HTTP {}", status.as_u16()));
-                }
-            }
-            Err(error) => {
+            Ok(response) => record_status(&span, response.status(), Side::Client),
+            Err(error) if span.is_recording() => {
                 let kind = match error {
                     reqwest_middleware::Error::Reqwest(e) if e.is_timeout() => "timeout",
                     reqwest_middleware::Error::Reqwest(e) if e.is_connect() => "connect",
@@ -111,8 +144,31 @@ impl Middleware for TracingMiddleware {
                 span.set_attribute("error.type", kind);
                 span.record_exception(error);
             }
+            Err(_) => {}
         }
         span.end();
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn credentials_and_signatures_are_redacted() {
+        let url = |s: &str| reqwest::Url::parse(s).unwrap();
+        assert_eq!(
+            redacted(&url("https://alice:s3cret@example.com/a?sig=x&page=2")),
+            "https://REDACTED:REDACTED@example.com/a?sig=REDACTED&page=2"
+        );
+        assert_eq!(
+            redacted(&url("https://bob@example.com/")),
+            "https://REDACTED@example.com/"
+        );
+        assert_eq!(
+            redacted(&url("http://example.com/a?x=1")),
+            "http://example.com/a?x=1"
+        );
     }
 }

@@ -7,10 +7,18 @@
 //! it current while the handler runs, and ends it when the response is
 //! produced (or when the request future is dropped).
 //!
-//! Attributes: `http.request.method`, `url.path`, `url.scheme`,
-//! `http.route` (with the `axum` feature, from axum's `MatchedPath`),
+//! Attributes (semantic conventions 1.37.0, HTTP server spans):
+//! `http.request.method` (`_OTHER` for a method that is not known, with
+//! `http.request.method_original`), `url.path`, `url.scheme`, `http.route`
+//! (with the `axum` feature, from axum's `MatchedPath`),
 //! `server.address`/`server.port` (from `Host`), `user_agent.original`,
-//! `http.response.status_code`. A 5xx response sets status ERROR.
+//! `http.response.status_code`. A 5xx response sets status ERROR and
+//! `error.type` to the code; 4xx responses are not errors on the server.
+//! A service that fails to produce a response sets ERROR and `error.type`
+//! to the error's type name.
+//!
+//! Sampling is decided before anything else: a request that is not
+//! sampled builds no name or attribute.
 //!
 //! ```no_run
 //! # #[cfg(feature = "axum")]
@@ -26,8 +34,9 @@
 //! # }
 //! ```
 
+use super::http_conventions::{record_status, Method, Side};
 use crate::Span;
-use opentelemetry::KeyValue;
+use opentelemetry::{KeyValue, Value};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{self, Poll};
@@ -77,53 +86,57 @@ impl<S> TraceService<S> {
 
 /// The route template the router matched, when known.
 #[allow(unused_variables)]
-fn route_of<B>(req: &http::Request<B>) -> Option<String> {
+fn route_of<B>(req: &http::Request<B>) -> Option<&str> {
     #[cfg(feature = "axum")]
     if let Some(path) = req.extensions().get::<axum::extract::MatchedPath>() {
-        return Some(path.as_str().to_owned());
+        return Some(path.as_str());
     }
     None
 }
 
-/// Starts the SERVER span for `req`, continuing the caller's trace.
+/// Starts the SERVER span for `req`, continuing the caller's trace. What
+/// sampling may look at (method, route, path) is read from the request
+/// without copying; the name and attributes are built only for a span
+/// that records.
 fn start_span<B>(req: &http::Request<B>) -> Span {
-    let method = req.method().as_str().to_owned();
+    let method = Method::of(req.method());
     let route = route_of(req);
-    let name = match &route {
-        Some(route) => format!("{method} {route}"),
-        None => method.clone(),
-    };
-    let mut attributes = vec![
-        KeyValue::new("http.request.method", method),
-        KeyValue::new("url.path", req.uri().path().to_owned()),
-        KeyValue::new(
-            "url.scheme",
-            req.uri().scheme_str().unwrap_or("http").to_owned(),
-        ),
-    ];
-    if let Some(route) = route {
-        attributes.push(KeyValue::new("http.route", route));
-    }
-    let host = req
-        .headers()
-        .get(http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| req.uri().authority().map(|a| a.as_str()));
-    if let Some(host) = host {
-        let (address, port) = super::split_host_port(host);
-        attributes.push(KeyValue::new("server.address", address.to_owned()));
-        if let Some(port) = port {
-            attributes.push(KeyValue::new("server.port", i64::from(port)));
-        }
-    }
-    if let Some(agent) = req
-        .headers()
-        .get(http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-    {
-        attributes.push(KeyValue::new("user_agent.original", agent.to_owned()));
-    }
-    TRACER.server(name, attributes, req.headers())
+    let path = req.uri().path();
+    TRACER.server(
+        req.headers(),
+        || method.span_name(route),
+        |attributes| {
+            method.push_attributes(attributes);
+            attributes.push(KeyValue::new("url.path", path.to_owned()));
+            let scheme = match req.uri().scheme_str() {
+                None | Some("http") => Value::from("http"),
+                Some("https") => Value::from("https"),
+                Some(other) => Value::from(other.to_owned()),
+            };
+            attributes.push(KeyValue::new("url.scheme", scheme));
+            if let Some(route) = route {
+                attributes.push(KeyValue::new("http.route", route.to_owned()));
+            }
+            let headers = req.headers();
+            let host = headers
+                .get(http::header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .or_else(|| req.uri().authority().map(|a| a.as_str()));
+            if let Some(host) = host {
+                let (address, port) = super::split_host_port(host);
+                attributes.push(KeyValue::new("server.address", address.to_owned()));
+                if let Some(port) = port {
+                    attributes.push(KeyValue::new("server.port", i64::from(port)));
+                }
+            }
+            if let Some(agent) = headers
+                .get(http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+            {
+                attributes.push(KeyValue::new("user_agent.original", agent.to_owned()));
+            }
+        },
+    )
 }
 
 impl<S, ReqBody, ResBody> Service<http::Request<ReqBody>> for TraceService<S>
@@ -174,15 +187,13 @@ where
         let result = std::task::ready!(super::poll_in(this.span.as_ref(), this.inner, task));
         if let Some(span) = this.span.take() {
             match &result {
-                Ok(response) => {
-                    let status = response.status();
-                    span.set_attribute("http.response.status_code", i64::from(status.as_u16()));
-                    if status.is_server_error() {
-                        span.set_attribute("error.type", status.as_u16().to_string());
-                        span.set_error(format!("HTTP {}", status.as_u16()));
-                    }
+                Ok(response) => record_status(&span, response.status(), Side::Server),
+                Err(_) if span.is_recording() => {
+                    // No status code: the error's type is all there is to say.
+                    span.set_attribute("error.type", std::any::type_name::<E>());
+                    span.set_error("");
                 }
-                Err(_) => span.set_error("the service failed to produce a response"),
+                Err(_) => {}
             }
             span.end();
         }

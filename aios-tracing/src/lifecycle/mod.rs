@@ -14,4 +14,4 @@ mod start;
 pub(crate) use end::{end, end_lent, Lent};
 pub(crate) use recording::Request;
 pub(crate) use settings::SpanSettings;
-pub(crate) use start::{start, Lazy, Parent, Started};
+pub(crate) use start::{start, Parent, Started};

@@ -8,7 +8,7 @@ use super::sampling::{Candidate, Decision};
 use super::settings::SpanSettings;
 use crate::data::Attributes;
 use opentelemetry::trace::TraceContextExt as _;
-use opentelemetry::{Context, KeyValue};
+use opentelemetry::Context;
 
 /// Whose child the span is.
 #[derive(Debug)]
@@ -55,47 +55,15 @@ impl Started {
     }
 }
 
-/// A new span's attributes: some known before the sampling decision (for
-/// sampling rules), all put into the record of a span that is recorded.
-pub(crate) trait StartAttributes {
-    /// Those known now.
-    fn known(&self) -> &[KeyValue];
-    /// Into the record.
-    fn fill(self, list: &mut Attributes);
-}
-
-impl StartAttributes for Attributes {
-    fn known(&self) -> &[KeyValue] {
-        self
-    }
-
-    fn fill(self, list: &mut Attributes) {
-        *list = self;
-    }
-}
-
-/// Attributes pushed by a closure, only for a recorded span (`#[trace]`,
-/// `span!`): none is known before the decision.
-pub(crate) struct Lazy<F>(pub(crate) F);
-
-impl<F: FnOnce(&mut Attributes)> StartAttributes for Lazy<F> {
-    fn known(&self) -> &[KeyValue] {
-        &[]
-    }
-
-    fn fill(self, list: &mut Attributes) {
-        (self.0)(list);
-    }
-}
-
-/// Starts a span under `settings` (`None`: no SDK is active); `attributes`
-/// are filled in only for a span that is recorded.
+/// Starts a span under `settings` (`None`: no SDK is active). `request`
+/// and `attributes` are called only for a span that is recorded, or, when
+/// sampling rules must look at a new trace's root, before deciding.
 #[inline(always)]
 pub(crate) fn start(
     settings: Option<&'static SpanSettings>,
     parent: Parent,
-    request: Request,
-    attributes: impl StartAttributes,
+    request: impl FnOnce() -> Request,
+    attributes: impl FnOnce(&mut Attributes),
 ) -> Started {
     let Some(settings) = settings else {
         return Started::own(without_sdk(match parent {
@@ -103,17 +71,52 @@ pub(crate) fn start(
             Parent::Given(cx) => cx,
         }));
     };
+    let decision = match &parent {
+        Parent::Current { .. } => Context::map_current(|cx| settings.sampler.decide(cx)),
+        Parent::Given(cx) => settings.sampler.decide(cx),
+    };
+    if let Decision::Describe = decision {
+        return start_described(settings, parent, request(), attributes);
+    }
+    finish(settings, parent, decision, request, attributes)
+}
+
+/// A new trace's root under sampling rules: its name, kind and attributes
+/// are built first, for the rules to match on.
+#[cold]
+#[inline(never)]
+fn start_described(
+    settings: &'static SpanSettings,
+    parent: Parent,
+    request: Request,
+    attributes: impl FnOnce(&mut Attributes),
+) -> Started {
+    let mut known = Attributes::new();
+    attributes(&mut known);
     let candidate = Candidate {
         name: &request.name,
         kind: &request.kind,
-        attributes: attributes.known(),
+        attributes: &known,
     };
     let decision = match &parent {
         Parent::Current { .. } => {
-            Context::map_current(|cx| settings.sampler.decide(cx, &candidate))
+            Context::map_current(|cx| settings.sampler.decide_root(cx, &candidate))
         }
-        Parent::Given(cx) => settings.sampler.decide(cx, &candidate),
+        Parent::Given(cx) => settings.sampler.decide_root(cx, &candidate),
     };
+    finish(settings, parent, decision, || request, |list| *list = known)
+}
+
+/// Acts on the decision: the parent's context, a context of its own, or a
+/// recorded span.
+#[inline(always)]
+fn finish(
+    settings: &'static SpanSettings,
+    parent: Parent,
+    decision: Decision,
+    request: impl FnOnce() -> Request,
+    attributes: impl FnOnce(&mut Attributes),
+) -> Started {
     let (trace_id, sampled) = match decision {
         Decision::Record(trace_id) => (trace_id, true),
         // Keeping failed and slow traces: every span of a local tree is
@@ -122,7 +125,7 @@ pub(crate) fn start(
         Decision::Unsampled(cx) if settings.keep_unsampled && held_locally(&parent) => {
             (Some(cx.span().span_context().trace_id()), false)
         }
-        Decision::Inherit => {
+        Decision::Inherit | Decision::Describe => {
             return match parent {
                 Parent::Current { sync_body: true } => Started::inherited(Context::new(), true),
                 Parent::Current { sync_body: false } => {
@@ -144,8 +147,8 @@ pub(crate) fn start(
         trace_id,
         sampled,
         settings,
-        request,
-        |list| attributes.fill(list),
+        request(),
+        attributes,
     ))
 }
 

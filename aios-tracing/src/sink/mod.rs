@@ -7,6 +7,7 @@
 #[cfg(test)]
 pub(crate) mod capture;
 pub(crate) mod console;
+mod encode;
 pub(crate) mod otlp;
 
 use crate::data::SpanRecord;
@@ -78,6 +79,11 @@ pub(crate) struct SpanBatch<'r, 'a> {
 impl<'r, 'a> SpanBatch<'r, 'a> {
     pub(crate) fn new(records: &'r mut [&'a mut SpanRecord], last: bool) -> Self {
         SpanBatch { records, last }
+    }
+
+    /// The records, read in place, in the order the worker took them.
+    pub(crate) fn records(&self) -> impl ExactSizeIterator<Item = &SpanRecord> + Clone + '_ {
+        self.records.iter().map(|record| &**record)
     }
 
     /// The spans as the SDK's `SpanData`: moved out of the records when no

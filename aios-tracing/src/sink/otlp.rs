@@ -1,33 +1,15 @@
 //! The OTLP exporter: a batch encoded as one `ExportTraceServiceRequest`
-//! (protobuf, or JSON for http/json) and handed to the transport.
+//! (protobuf, or JSON for http/json; see `encode`) and handed to the
+//! transport.
 
+use super::encode::Encoder;
+pub(crate) use super::encode::Encoding;
 use super::{Request, Sink, SpanBatch};
 use crate::diagnostics::RateLimited;
 use crate::transport::{self, ExportError, Transport};
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
-use opentelemetry_proto::transform::trace::tonic::group_spans_by_resource_and_scope;
 use opentelemetry_sdk::Resource;
-use prost::Message as _;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// How request bodies are encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Encoding {
-    Protobuf,
-    Json,
-}
-
-impl Encoding {
-    /// The transport these bodies travel over: gRPC takes protobuf only.
-    pub(crate) fn http_content_type(self) -> &'static str {
-        match self {
-            Encoding::Protobuf => "application/x-protobuf",
-            Encoding::Json => "application/json",
-        }
-    }
-}
 
 /// The exporter as `init` prepared it: settings checked, not connected.
 #[derive(Debug)]
@@ -43,8 +25,7 @@ impl PreparedOtlp {
     pub(crate) fn start(self) -> OtlpSink {
         OtlpSink {
             transport: Arc::new(self.transport.connect()),
-            encoding: self.encoding,
-            resource: ResourceAttributesWithSchema::from(&self.resource),
+            encoder: Encoder::new(self.encoding, self.resource),
             timeout: self.timeout,
             partial_success: Arc::new(RateLimited::new()),
         }
@@ -55,31 +36,15 @@ impl PreparedOtlp {
 #[derive(Debug)]
 pub(crate) struct OtlpSink {
     transport: Arc<Transport>,
-    encoding: Encoding,
-    resource: ResourceAttributesWithSchema,
+    encoder: Encoder,
     timeout: Duration,
     /// The collector accepted a request but rejected some of its spans.
     partial_success: Arc<RateLimited>,
 }
 
-impl OtlpSink {
-    fn encode(&self, request: &ExportTraceServiceRequest) -> Result<bytes::Bytes, ExportError> {
-        match self.encoding {
-            Encoding::Protobuf => Ok(request.encode_to_vec().into()),
-            Encoding::Json => serde_json::to_vec(request)
-                .map(Into::into)
-                .map_err(|e| ExportError::Permanent(format!("could not encode OTLP/JSON: {e}"))),
-        }
-    }
-}
-
 impl Sink for OtlpSink {
     fn export(&mut self, batch: SpanBatch<'_, '_>) -> Option<Request> {
-        let request = ExportTraceServiceRequest {
-            resource_spans: group_spans_by_resource_and_scope(batch.span_data(), &self.resource),
-        };
-        let body = self.encode(&request);
-        drop(request);
+        let body = self.encoder.encode(&batch);
         Some(self.request(body))
     }
 }

@@ -153,13 +153,15 @@ impl SpanBuilder {
             Target::Active => active::spans(),
             Target::Sdk(sdk) => sdk.as_ref().map(|sdk| sdk.spans),
         };
-        let request = Request {
+        let request = || Request {
             name,
             kind,
             scope,
             links,
         };
-        Span::from_started(lifecycle::start(settings, parent, request, attributes))
+        Span::from_started(lifecycle::start(settings, parent, request, |list| {
+            *list = attributes;
+        }))
     }
 
     /// Starts the span and makes it current until the guard drops.

@@ -43,7 +43,7 @@ impl Scope {
     /// The OpenTelemetry scope, interned on first use.
     pub(crate) fn interned(&self) -> &'static InstrumentationScope {
         self.interned
-            .get_or_init(|| scope::intern_with_schema(self.name, self.version, self.schema_url))
+            .get_or_init(|| scope::intern_with_schema_url(self.name, self.version, self.schema_url))
     }
 }
 

@@ -1,7 +1,7 @@
 //! One `#[trace]` fn or `span!` site: where its spans start.
 
 use crate::data::Attributes;
-use crate::lifecycle::{self, Lazy, Parent, Request};
+use crate::lifecycle::{self, Parent, Request};
 use crate::scope;
 use crate::sdk::active;
 use crate::span::Span;
@@ -50,7 +50,7 @@ impl CallSite {
         sync_body: bool,
         attributes: impl FnOnce(AttributeList<'_>),
     ) -> Span {
-        let request = Request {
+        let request = || Request {
             name,
             kind,
             scope: Some(self.scope()),
@@ -63,7 +63,7 @@ impl CallSite {
             active::spans(),
             Parent::Current { sync_body },
             request,
-            Lazy(|list: &mut Attributes| attributes(AttributeList(list))),
+            |list: &mut Attributes| attributes(AttributeList(list)),
         ))
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod db_servers;
 mod fixture;
+pub mod http_client;
 pub mod proxy;
 
 #[allow(unused_imports)] // each test binary uses a few

@@ -41,6 +41,9 @@ pub(crate) enum Decision {
     /// Don't record it: a new root, not sampled, with fresh ids so
     /// downstream services see "not sampled" too.
     Unsampled(Context),
+    /// A new trace, for the sampling rules: describe its root (name, kind,
+    /// attributes) and decide with `Sampler::decide_root`.
+    Describe,
 }
 
 /// `TraceIdRatioBased`'s rule, as the SDK computes it, so both agree.
@@ -84,17 +87,21 @@ impl Sampler {
         }
     }
 
-    /// Decides for a child of `parent`; `candidate` is what a new trace's
-    /// rules look at.
+    /// Decides for a child of `parent`, or asks for the candidate when
+    /// rules must look at a new trace.
     #[inline]
-    pub(crate) fn decide(&self, parent: &Context, candidate: &Candidate<'_>) -> Decision {
+    pub(crate) fn decide(&self, parent: &Context) -> Decision {
         if parent.is_telemetry_suppressed() {
             return Decision::Inherit;
         }
         let span = parent.span();
         let sc = span.span_context();
         if !sc.is_valid() {
-            return self.decide_root(parent, candidate);
+            return if self.rules.is_empty() {
+                self.decide_root(parent, &Candidate::UNDESCRIBED)
+            } else {
+                Decision::Describe
+            };
         }
         if self.parent_based {
             return if sc.is_sampled() {
@@ -126,7 +133,7 @@ impl Sampler {
 impl Sampler {
     /// Decides for a new trace: the first matching rule's ratio, else the
     /// sampler's; then the cap.
-    fn decide_root(&self, parent: &Context, candidate: &Candidate<'_>) -> Decision {
+    pub(crate) fn decide_root(&self, parent: &Context, candidate: &Candidate<'_>) -> Decision {
         let ratio = self
             .rules
             .iter()
@@ -206,12 +213,13 @@ mod tests {
             name: "GET /health",
             ..ANY
         };
+        assert!(matches!(sampler.decide(&Context::new()), Decision::Describe));
         assert!(matches!(
-            sampler.decide(&Context::new(), &health),
+            sampler.decide_root(&Context::new(), &health),
             Decision::Unsampled(_)
         ));
         let recorded = (0..5)
-            .filter(|_| matches!(sampler.decide(&Context::new(), &ANY), Decision::Record(_)))
+            .filter(|_| matches!(sampler.decide_root(&Context::new(), &ANY), Decision::Record(_)))
             .count();
         assert_eq!(recorded, 3);
         let counts = &sampler.roots;
@@ -254,10 +262,10 @@ mod tests {
         let parent = Context::new().with_remote_span_context(parent_sc);
         let parent_based = |ratio| Sampler::new(ratio, true);
         assert!(matches!(
-            parent_based(1.0).decide(&parent, &ANY),
+            parent_based(1.0).decide(&parent),
             Decision::Inherit
         ));
-        match parent_based(0.0).decide(&Context::new(), &ANY) {
+        match parent_based(0.0).decide(&Context::new()) {
             Decision::Unsampled(cx) => {
                 let sc = cx.span().span_context().clone();
                 assert!(sc.is_valid() && !sc.is_sampled());
@@ -265,7 +273,7 @@ mod tests {
             _ => panic!("ratio 0 never samples a root"),
         }
         assert!(matches!(
-            parent_based(1.0).decide(&Context::new(), &ANY),
+            parent_based(1.0).decide(&Context::new()),
             Decision::Record(None)
         ));
     }
@@ -280,7 +288,7 @@ mod tests {
             TraceState::NONE,
         ));
         let always_off = Sampler::new(0.0, false);
-        match always_off.decide(&sampled_parent, &ANY) {
+        match always_off.decide(&sampled_parent) {
             Decision::Unsampled(cx) => {
                 let sc = cx.span().span_context().clone();
                 assert_eq!(sc.trace_id(), TraceId::from(7u128));
@@ -298,7 +306,7 @@ mod tests {
             TraceState::NONE,
         ));
         assert!(matches!(
-            always_on.decide(&unsampled_parent, &ANY),
+            always_on.decide(&unsampled_parent),
             Decision::Record(None)
         ));
     }

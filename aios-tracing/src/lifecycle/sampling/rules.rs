@@ -10,10 +10,19 @@ use opentelemetry::KeyValue;
 pub(crate) struct Candidate<'a> {
     pub(crate) name: &'a str,
     pub(crate) kind: &'a SpanKind,
-    /// Attributes known at the start: a span builder's, an integration's
-    /// (`http.route`, `url.path`, `rpc.method`, …). `#[trace]` evaluates
-    /// its attributes only for sampled spans, so none are known for it.
+    /// The attributes the span starts with: a span builder's, an
+    /// integration's (`http.route`, `url.path`, `rpc.method`, …),
+    /// `#[trace]`'s. Without rules they are built only for a recorded span.
     pub(crate) attributes: &'a [KeyValue],
+}
+
+impl Candidate<'_> {
+    /// For a sampler without rules, which reads none of it.
+    pub(crate) const UNDESCRIBED: Candidate<'static> = Candidate {
+        name: "",
+        kind: &SpanKind::Internal,
+        attributes: &[],
+    };
 }
 
 /// One condition of a rule.

@@ -13,10 +13,15 @@
 //! `rpc.system=grpc`, `rpc.service`, `rpc.method` and
 //! `rpc.grpc.status_code` (from `grpc-status`, in the response headers or
 //! trailers; a successful HTTP response without one counts as `0`), and end
-//! when the status is known. Status ERROR follows the semantic conventions:
-//! any non-OK code on the client; on the server only `UNKNOWN`,
-//! `DEADLINE_EXCEEDED`, `UNIMPLEMENTED`, `INTERNAL`, `UNAVAILABLE` and
-//! `DATA_LOSS`.
+//! when the status is known. Status ERROR follows the semantic conventions
+//! (1.37.0, gRPC): any non-OK code on the client; on the server only
+//! `UNKNOWN`, `DEADLINE_EXCEEDED`, `UNIMPLEMENTED`, `INTERNAL`,
+//! `UNAVAILABLE` and `DATA_LOSS`. An error sets `error.type` to the code's
+//! name (`DEADLINE_EXCEEDED`) and the status description to `grpc-message`;
+//! a call that fails without a status sets it to the failure's type name.
+//!
+//! Sampling is decided before anything else: a call that is not sampled
+//! builds no name or attribute.
 //!
 //! ```no_run
 //! use aios_tracing::integrations::tonic::{GrpcTraceLayer, Layer};
@@ -31,9 +36,14 @@
 //! # }
 //! ```
 
+mod status;
+
+use crate::data::Attributes;
 use crate::{Carrier, Span};
 use http_body::{Body, Frame, SizeHint};
 use opentelemetry::KeyValue;
+use status::{code_for_http, fail, finish, grpc_status, Side};
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{self, Poll};
@@ -65,13 +75,6 @@ impl Carrier for MetadataMap {
             })
             .collect()
     }
-}
-
-/// Which end of the call a layer instruments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
-    Client,
-    Server,
 }
 
 /// Wraps a gRPC client channel or server in [`GrpcTraceService`]; see the
@@ -122,32 +125,41 @@ pub struct GrpcTraceService<S> {
     side: Side,
 }
 
-/// `/package.Service/Method` → (`package.Service`, `Method`).
-fn split_path(path: &str) -> (String, String) {
+/// `/package.Service/Method` → `package.Service/Method` (the span name),
+/// `package.Service` and `Method`, borrowed from the path.
+fn split_path(path: &str) -> (&str, &str, &str) {
     let trimmed = path.strip_prefix('/').unwrap_or(path);
     match trimmed.rsplit_once('/') {
-        Some((service, method)) => (service.to_owned(), method.to_owned()),
-        None => (trimmed.to_owned(), String::new()),
+        Some((service, method)) => (trimmed, service, method),
+        None => (trimmed, trimmed, ""),
     }
 }
 
+/// Starts the call's span: sampling first (on the current span for a
+/// client, the caller's context for a server), then, for a span that
+/// records, its name and attributes; a client injects its context.
 fn start_span<B>(req: &mut http::Request<B>, side: Side) -> Span {
-    let (service, method) = split_path(req.uri().path());
-    let name = format!("{service}/{method}");
-    let mut attributes = vec![
-        KeyValue::new("rpc.system", "grpc"),
-        KeyValue::new("rpc.service", service),
-        KeyValue::new("rpc.method", method),
-    ];
-    if let Some(host) = req.uri().host() {
-        attributes.push(KeyValue::new("server.address", host.to_owned()));
-    }
-    if let Some(port) = req.uri().port_u16() {
-        attributes.push(KeyValue::new("server.port", i64::from(port)));
-    }
+    let uri = req.uri();
+    let (name, service, method) = split_path(uri.path());
+    let name = || Cow::Owned(name.to_owned());
+    let attributes = |attributes: &mut Attributes| {
+        attributes.push(KeyValue::new("rpc.system", "grpc"));
+        attributes.push(KeyValue::new("rpc.service", service.to_owned()));
+        attributes.push(KeyValue::new("rpc.method", method.to_owned()));
+        if let Some(host) = uri.host() {
+            attributes.push(KeyValue::new("server.address", host.to_owned()));
+        }
+        if let Some(port) = uri.port_u16() {
+            attributes.push(KeyValue::new("server.port", i64::from(port)));
+        }
+    };
     match side {
-        Side::Client => TRACER.client(name, attributes, req.headers_mut()),
-        Side::Server => TRACER.server(name, attributes, req.headers()),
+        Side::Client => {
+            let span = TRACER.client(name, attributes);
+            crate::inject_context(span.context(), req.headers_mut());
+            span
+        }
+        Side::Server => TRACER.server(req.headers(), name, attributes),
     }
 }
 
@@ -175,70 +187,6 @@ where
             side: self.side,
         }
     }
-}
-
-const CODE_NAMES: [&str; 17] = [
-    "OK",
-    "CANCELLED",
-    "UNKNOWN",
-    "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",
-    "ABORTED",
-    "OUT_OF_RANGE",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-    "UNAUTHENTICATED",
-];
-
-fn grpc_status(headers: &http::HeaderMap) -> Option<i64> {
-    headers
-        .get("grpc-status")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok())
-}
-
-/// The gRPC code for an HTTP status without `grpc-status`, per the gRPC
-/// "HTTP to gRPC status code mapping".
-fn code_for_http(status: http::StatusCode) -> i64 {
-    match status.as_u16() {
-        200..=299 => 0,
-        400 => 13,
-        401 => 16,
-        403 => 7,
-        404 => 12,
-        429 | 502..=504 => 14,
-        _ => 2,
-    }
-}
-
-/// Records the status code, sets ERROR where the conventions say so, and ends the span.
-fn finish(span: Span, side: Side, code: i64, message: Option<&str>) {
-    span.set_attribute("rpc.grpc.status_code", code);
-    let error = match side {
-        Side::Client => code != 0,
-        Side::Server => matches!(code, 2 | 4 | 12 | 13 | 14 | 15),
-    };
-    if error {
-        let name = usize::try_from(code)
-            .ok()
-            .and_then(|c| CODE_NAMES.get(c))
-            .copied()
-            .unwrap_or("UNKNOWN");
-        span.set_attribute("error.type", name);
-        let description = match message {
-            Some(message) if !message.is_empty() => format!("{name}: {message}"),
-            _ => name.to_owned(),
-        };
-        span.set_error(description);
-    }
-    span.end();
 }
 
 pin_project_lite::pin_project! {
@@ -288,8 +236,7 @@ where
             }
             Err(error) => {
                 if let Some(span) = span {
-                    span.set_error("the call failed before a response");
-                    span.end();
+                    fail::<E>(span);
                 }
                 Err(error)
             }
@@ -334,8 +281,7 @@ where
             }
             Some(Err(_)) => {
                 if let Some(span) = this.span.take() {
-                    span.set_error("the response body failed");
-                    span.end();
+                    fail::<B::Error>(span);
                 }
             }
             None => {
@@ -365,8 +311,9 @@ mod tests {
         assert_eq!(
             split_path("/opentelemetry.proto.collector.trace.v1.TraceService/Export"),
             (
-                "opentelemetry.proto.collector.trace.v1.TraceService".to_owned(),
-                "Export".to_owned()
+                "opentelemetry.proto.collector.trace.v1.TraceService/Export",
+                "opentelemetry.proto.collector.trace.v1.TraceService",
+                "Export"
             )
         );
     }
