@@ -5,7 +5,6 @@ use super::precedence::Origin;
 use super::protocol::Protocol;
 use super::redact;
 use super::{Propagation, TlsFiles};
-use crate::error::ConfigError;
 use crate::transport::tls::TlsMaterial;
 use http::header::{HeaderName, HeaderValue};
 use opentelemetry::KeyValue;
@@ -61,14 +60,17 @@ pub struct Config {
     /// TLS files.
     pub tls: TlsFiles,
     /// The TLS files' contents, read and checked (empty without OTLP).
+    #[cfg_attr(not(any(feature = "grpc", feature = "http")), allow(dead_code))]
     pub(crate) tls_material: TlsMaterial,
     /// Where the endpoint came from, for errors about it.
+    #[cfg_attr(not(any(feature = "grpc", feature = "http")), allow(dead_code))]
     pub(crate) endpoint_origin: Origin,
 }
 
 impl Config {
     /// The transport refused the endpoint: an error naming where it came from.
-    pub(crate) fn transport_error(&self, reason: String) -> ConfigError {
+    #[cfg(any(feature = "grpc", feature = "http"))]
+    pub(crate) fn transport_error(&self, reason: String) -> crate::ConfigError {
         self.endpoint_origin.invalid(
             format!("usable for {} ({reason})", self.protocol),
             self.endpoint.to_string(),

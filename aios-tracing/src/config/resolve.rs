@@ -4,7 +4,9 @@
 use super::env::Environment;
 use super::given::Given;
 use super::Config;
-use super::{batching, exporter, limits, precedence, propagation, resource, sampling, tls};
+use super::{
+    batching, exporter, features, limits, precedence, propagation, resource, sampling, tls,
+};
 use crate::error::ConfigError;
 use crate::transport::tls::TlsMaterial;
 
@@ -24,7 +26,7 @@ pub(crate) fn resolve(b: &Given) -> Result<Config, ConfigError> {
     } else {
         TlsMaterial::default()
     };
-    Ok(Config {
+    let config = Config {
         service_name: service.name,
         deployment_env: service.deployment_env,
         protocol: exporter.protocol,
@@ -49,5 +51,7 @@ pub(crate) fn resolve(b: &Given) -> Result<Config, ConfigError> {
         tls: tls.files,
         tls_material,
         endpoint_origin: exporter.endpoint_origin,
-    })
+    };
+    features::check(&config)?;
+    Ok(config)
 }

@@ -6,6 +6,7 @@
 #[cfg(test)]
 pub(crate) mod capture;
 pub(crate) mod console;
+#[cfg(any(feature = "grpc", feature = "http"))]
 pub(crate) mod otlp;
 
 use crate::data::SpanRecord;

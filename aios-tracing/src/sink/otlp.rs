@@ -66,9 +66,15 @@ impl OtlpSink {
     fn encode(&self, request: &ExportTraceServiceRequest) -> Result<bytes::Bytes, ExportError> {
         match self.encoding {
             Encoding::Protobuf => Ok(request.encode_to_vec().into()),
+            #[cfg(feature = "http")]
             Encoding::Json => serde_json::to_vec(request)
                 .map(Into::into)
                 .map_err(|e| ExportError::Permanent(format!("could not encode OTLP/JSON: {e}"))),
+            // http/json is refused at init without the `http` feature.
+            #[cfg(not(feature = "http"))]
+            Encoding::Json => Err(ExportError::Permanent(
+                "OTLP/JSON needs the `http` feature".into(),
+            )),
         }
     }
 }

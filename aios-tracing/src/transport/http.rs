@@ -14,7 +14,6 @@ pub(crate) struct Http {
 pub(crate) fn client(
     headers: &[(http::HeaderName, http::HeaderValue)],
     content_type: &'static str,
-    tls: rustls::ClientConfig,
 ) -> reqwest::ClientBuilder {
     let mut map = HeaderMap::new();
     for (name, value) in headers {
@@ -25,7 +24,6 @@ pub(crate) fn client(
         .default_headers(map)
         .connect_timeout(Duration::from_secs(5))
         .no_proxy()
-        .tls_backend_preconfigured(tls)
 }
 
 pub(crate) fn connect(builder: reqwest::ClientBuilder, url: String) -> Result<Http, String> {
