@@ -41,6 +41,10 @@ mod tests {
     }
 
     /// The feature a refused configuration names, and what it says asked for it.
+    #[cfg_attr(
+        all(feature = "grpc", feature = "http", feature = "tls"),
+        allow(dead_code) // such a build refuses nothing
+    )]
     fn refused(builder: TracingSdkBuilder) -> (String, String) {
         match builder.resolve() {
             Err(ConfigError::FeatureDisabled { what, feature }) => (feature, what),
