@@ -62,6 +62,8 @@ pub enum ConfigError {
     /// use aios_tracing::{ConfigError, Protocol, TracingSdk};
     ///
     /// let err = TracingSdk::builder("orders-api")
+    ///     .environment(std::iter::empty::<(String, String)>())
+    ///     .enable_otlp_exporter(true)
     ///     .otlp_protocol(Protocol::HttpProtobuf)
     ///     .init()
     ///     .unwrap_err();

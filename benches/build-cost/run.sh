@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds="${1:-1}"
-programs=(build-cost-aios build-cost-peer build-cost-peer-lean)
+programs=(build-cost-aios build-cost-peer build-cost-aios-lean build-cost-peer-lean)
 scratch="$(mktemp -d /tmp/aios-build-cost.XXXXXX)"
 trap 'rm -rf "$scratch"' EXIT
 
