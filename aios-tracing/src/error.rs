@@ -53,6 +53,32 @@ pub enum ConfigError {
         /// Why it could not be used.
         reason: String,
     },
+    /// The configuration asks for something this build of the crate leaves
+    /// out: enable the named cargo feature of `aios-tracing`, or configure
+    /// something else.
+    ///
+    /// ```
+    /// # #[cfg(not(feature = "http"))] {
+    /// use aios_tracing::{ConfigError, Protocol, TracingSdk};
+    ///
+    /// let err = TracingSdk::builder("orders-api")
+    ///     .environment(std::iter::empty::<(String, String)>())
+    ///     .enable_otlp_exporter(true)
+    ///     .otlp_protocol(Protocol::HttpProtobuf)
+    ///     .init()
+    ///     .unwrap_err();
+    /// assert!(matches!(err, ConfigError::FeatureDisabled { ref feature, .. } if feature == "http"));
+    /// # }
+    /// ```
+    #[error(
+        "{what} needs the cargo feature `{feature}` of aios-tracing, which this build leaves out"
+    )]
+    FeatureDisabled {
+        /// What asked for it, e.g. `OTLP over http/protobuf`.
+        what: String,
+        /// The cargo feature to enable.
+        feature: String,
+    },
     /// The exporter could not be started (for instance the OS refused a thread).
     #[error("the exporter could not be started: {0}")]
     Startup(String),

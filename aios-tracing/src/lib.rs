@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The macros expand to `::aios_tracing::…`; this makes that path work
 // inside this crate too (its tests and integrations).
@@ -8,6 +9,7 @@ extern crate self as aios_tracing;
 pub mod __private;
 mod attributes;
 #[cfg(feature = "tracing-bridge")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing-bridge")))]
 pub mod bridge;
 mod config;
 pub mod current;
@@ -22,10 +24,21 @@ mod future;
     feature = "sqlx",
     feature = "redis"
 ))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(
+        feature = "tower",
+        feature = "reqwest",
+        feature = "tonic",
+        feature = "sqlx",
+        feature = "redis"
+    )))
+)]
 pub mod integrations;
 mod lifecycle;
 mod limits;
 #[cfg(feature = "logging")]
+#[cfg_attr(docsrs, doc(cfg(feature = "logging")))]
 pub mod logging;
 mod pipeline;
 mod polled;

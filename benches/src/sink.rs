@@ -305,7 +305,8 @@ async fn http_export(
     headers: header::HeaderMap,
     body: Bytes,
 ) -> Response {
-    let decoded = decompressed(&headers, &body).and_then(|raw| SpanCount::decode(raw).map_err(|e| e.to_string()));
+    let decoded = decompressed(&headers, &body)
+        .and_then(|raw| SpanCount::decode(raw).map_err(|e| e.to_string()));
     match decoded {
         Ok(count) => {
             counts.record(count.spans, body.len());

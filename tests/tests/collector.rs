@@ -12,7 +12,7 @@ fn through_rotel(protocol: Protocol) {
     // The backend speaks gRPC whatever the SDK speaks to Rotel.
     let backend = Setup::new(Protocol::Grpc);
     let rotel = Rotel::start(transport(protocol), backend.rx())
-        .expect("rotel starts (installed by .ci/run)");
+        .expect("rotel starts (scripts/test-all installs it)");
     let endpoint = if protocol == Protocol::Grpc {
         rotel.grpc_endpoint()
     } else {

@@ -8,7 +8,7 @@ use super::sampling::Sampler;
 use super::sampling_rules::SamplingRule;
 use super::tail::TailSampling;
 use super::{Propagation, TlsFiles};
-use crate::error::{ConfigError, ConfigWarning};
+use crate::error::ConfigWarning;
 use crate::limits::SpanLimits;
 use crate::transport::tls::TlsMaterial;
 use http::header::{HeaderName, HeaderValue};
@@ -88,8 +88,10 @@ pub struct Config {
     /// TLS files.
     pub tls: TlsFiles,
     /// The TLS files' contents, read and checked (empty without OTLP).
+    #[cfg_attr(not(any(feature = "grpc", feature = "http")), allow(dead_code))]
     pub(crate) tls_material: TlsMaterial,
     /// Where the endpoint came from, for errors about it.
+    #[cfg_attr(not(any(feature = "grpc", feature = "http")), allow(dead_code))]
     pub(crate) endpoint_origin: Origin,
     pub(crate) warnings: Vec<ConfigWarning>,
 }
@@ -102,7 +104,8 @@ impl Config {
     }
 
     /// The transport refused the endpoint: an error naming where it came from.
-    pub(crate) fn transport_error(&self, reason: String) -> ConfigError {
+    #[cfg(any(feature = "grpc", feature = "http"))]
+    pub(crate) fn transport_error(&self, reason: String) -> crate::ConfigError {
         self.endpoint_origin.invalid(
             format!("usable for {} ({reason})", self.protocol),
             self.endpoint.to_string(),

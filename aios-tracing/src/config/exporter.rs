@@ -41,12 +41,12 @@ pub(super) fn resolve(b: &Given, env: &Environment) -> Result<Exporter, ConfigEr
             env,
             |t| t.parse().ok(),
             "one of grpc, http/protobuf, http/json",
-            "grpc",
+            &Protocol::built_in_default().to_string(),
         )
     })
     .transpose()?
     .flatten()
-    .map_or(Protocol::Grpc, |(protocol, _)| protocol);
+    .map_or_else(Protocol::built_in_default, |(protocol, _)| protocol);
     let insecure = precedence::flag(
         b.insecure,
         "otlp_insecure",
@@ -158,7 +158,8 @@ fn exporters(b: &Given, env: &Environment, console: bool) -> Result<(bool, bool)
         env,
         &["OTEL_TRACES_EXPORTER"],
     ) else {
-        return Ok((true, console));
+        // On when a transport is built in; asked for without one, it is refused.
+        return Ok((cfg!(any(feature = "grpc", feature = "http")), console));
     };
     let text = match found.raw {
         Raw::Given(otlp) => return Ok((otlp, console)),

@@ -15,6 +15,7 @@ mod effective;
 mod endpoint;
 pub(crate) mod env;
 mod exporter;
+mod features;
 mod given;
 mod limits;
 mod precedence;

@@ -20,6 +20,18 @@ pub enum Protocol {
     HttpJson,
 }
 
+impl Protocol {
+    /// The protocol used when none is configured: gRPC, or HTTP/protobuf in
+    /// a build without the `grpc` feature but with `http`.
+    pub(crate) fn built_in_default() -> Protocol {
+        if cfg!(feature = "http") && !cfg!(feature = "grpc") {
+            Protocol::HttpProtobuf
+        } else {
+            Protocol::Grpc
+        }
+    }
+}
+
 impl std::str::FromStr for Protocol {
     type Err = String;
 

@@ -5,8 +5,8 @@ use super::env::Environment;
 use super::given::Given;
 use super::Config;
 use super::{
-    batching, exporter, limits, precedence, propagation, proxy, resource, sampling, sampling_rules,
-    tail, tls,
+    batching, exporter, features, limits, precedence, propagation, proxy, resource, sampling,
+    sampling_rules, tail, tls,
 };
 use crate::error::ConfigError;
 use crate::transport::tls::TlsMaterial;
@@ -37,7 +37,7 @@ pub(crate) fn resolve(b: &Given) -> Result<Config, ConfigError> {
     } else {
         TlsMaterial::default()
     };
-    Ok(Config {
+    let config = Config {
         service_name: service.name,
         deployment_env: service.deployment_env,
         protocol: exporter.protocol,
@@ -73,5 +73,7 @@ pub(crate) fn resolve(b: &Given) -> Result<Config, ConfigError> {
         tls_material,
         endpoint_origin: exporter.endpoint_origin,
         warnings: env.into_warnings(),
-    })
+    };
+    features::check(&config)?;
+    Ok(config)
 }

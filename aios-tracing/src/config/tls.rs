@@ -7,10 +7,14 @@ use super::env::Environment;
 use super::given::{Given, TlsFiles};
 use super::precedence::{self, Origin};
 use crate::error::ConfigError;
-use crate::transport::tls::{self as transport_tls, TlsMaterial};
+use crate::transport::tls::TlsMaterial;
+#[cfg(feature = "tls")]
 use rustls_pki_types::pem::PemObject;
+#[cfg(feature = "tls")]
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use std::path::{Path, PathBuf};
+#[cfg(feature = "tls")]
+use std::path::Path;
+use std::path::PathBuf;
 
 /// The files' paths, and their contents once `load`ed.
 #[derive(Debug)]
@@ -86,7 +90,20 @@ fn counterpart(setting: &str) -> String {
 }
 
 impl Tls {
+    /// Without the `tls` feature, naming a TLS file is refused by name.
+    #[cfg(not(feature = "tls"))]
+    pub(super) fn load(&self) -> Result<TlsMaterial, ConfigError> {
+        match self.ca.or(self.identity.map(|(cert, _)| cert)) {
+            Some(origin) => Err(ConfigError::FeatureDisabled {
+                what: origin.setting.to_owned(),
+                feature: "tls".into(),
+            }),
+            None => Ok(TlsMaterial::default()),
+        }
+    }
+
     /// Reads the files and checks that TLS can be configured with them.
+    #[cfg(feature = "tls")]
     pub(super) fn load(&self) -> Result<TlsMaterial, ConfigError> {
         let mut material = TlsMaterial::default();
         if let (Some(path), Some(origin)) = (&self.files.ca, self.ca) {
@@ -113,6 +130,7 @@ impl Tls {
     }
 }
 
+#[cfg(feature = "tls")]
 fn file_error(origin: Origin, path: &Path, reason: String) -> ConfigError {
     ConfigError::File {
         setting: origin.setting.into(),
@@ -121,10 +139,12 @@ fn file_error(origin: Origin, path: &Path, reason: String) -> ConfigError {
     }
 }
 
+#[cfg(feature = "tls")]
 fn read(origin: Origin, path: &Path) -> Result<Vec<u8>, ConfigError> {
     std::fs::read(path).map_err(|e| file_error(origin, path, e.to_string()))
 }
 
+#[cfg(feature = "tls")]
 fn certificates(origin: Origin, path: &Path, pem: &[u8]) -> Result<(), ConfigError> {
     let certs: Vec<_> = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<_, _>>()
@@ -139,9 +159,10 @@ fn certificates(origin: Origin, path: &Path, pem: &[u8]) -> Result<(), ConfigErr
     Ok(())
 }
 
+#[cfg(feature = "tls")]
 /// What rustls says of the material so far, blamed on the file just added.
 fn check(material: &TlsMaterial, origin: Origin, path: &Path) -> Result<(), ConfigError> {
-    transport_tls::rustls_config(material)
+    crate::transport::tls::rustls_config(material)
         .map(drop)
         .map_err(|reason| file_error(origin, path, reason))
 }

@@ -10,9 +10,12 @@ use crate::lifecycle::SpanSettings;
 use crate::limits::SpanLimits;
 use crate::pipeline::{Pipeline, PipelineSettings, Processor, WorkerSettings};
 use crate::sink::console::Console;
+#[cfg(any(feature = "grpc", feature = "http"))]
 use crate::sink::otlp::{Encoding, PreparedOtlp};
 use crate::sink::{Sink, Starter};
-use crate::{propagation, scope, transport};
+#[cfg(any(feature = "grpc", feature = "http"))]
+use crate::transport;
+use crate::{propagation, scope};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::InstrumentationScope;
 use opentelemetry_sdk::resource::{ResourceDetector, TelemetryResourceDetector};
@@ -132,21 +135,25 @@ fn pipeline_settings(config: &Config) -> PipelineSettings {
     }
 }
 
-/// The console first: the last sink may move the spans out.
+/// The console first: the last sink may move the spans out. Without a
+/// transport built in, `config.otlp` is false (`config/features.rs`).
+#[cfg_attr(not(any(feature = "grpc", feature = "http")), allow(unused_variables))]
 fn sinks(config: &Config, resource: &Resource) -> Result<Vec<Starter>, ConfigError> {
     let mut sinks: Vec<Starter> = Vec::new();
     if config.console {
         sinks.push(Box::new(|| Box::new(Console::stdout()) as Box<dyn Sink>));
     }
+    #[cfg(any(feature = "grpc", feature = "http"))]
     if config.otlp {
-        let otlp = prepare_otlp(config, resource)?;
-        sinks.push(Box::new(move || Box::new(otlp.start()) as Box<dyn Sink>));
+        sinks.push(otlp(config, resource)?);
     }
     Ok(sinks)
 }
 
-fn prepare_otlp(config: &Config, resource: &Resource) -> Result<PreparedOtlp, ConfigError> {
+#[cfg(any(feature = "grpc", feature = "http"))]
+fn otlp(config: &Config, resource: &Resource) -> Result<Starter, ConfigError> {
     let encoding = match config.protocol {
+        #[cfg(feature = "http")]
         crate::Protocol::HttpJson => Encoding::Json,
         _ => Encoding::Protobuf,
     };
@@ -169,10 +176,11 @@ fn prepare_otlp(config: &Config, resource: &Resource) -> Result<PreparedOtlp, Co
     };
     let transport =
         transport::prepare(&settings).map_err(|reason| config.transport_error(reason))?;
-    Ok(PreparedOtlp {
+    let otlp = PreparedOtlp {
         transport,
         encoding,
         resource: resource.clone(),
         timeout: config.export_timeout,
-    })
+    };
+    Ok(Box::new(move || Box::new(otlp.start()) as Box<dyn Sink>))
 }

@@ -304,6 +304,7 @@ impl TracingSdkBuilder {
     /// # drop(builder);
     /// ```
     #[cfg(feature = "tracing-bridge")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tracing-bridge")))]
     pub fn instrumentations(mut self, switches: crate::bridge::Instrumentations) -> Self {
         self.instrumentations = Some(switches);
         self

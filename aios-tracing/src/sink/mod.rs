@@ -7,7 +7,9 @@
 #[cfg(test)]
 pub(crate) mod capture;
 pub(crate) mod console;
+#[cfg(any(feature = "grpc", feature = "http"))]
 mod encode;
+#[cfg(any(feature = "grpc", feature = "http"))]
 pub(crate) mod otlp;
 
 use crate::data::SpanRecord;
@@ -31,6 +33,7 @@ pub(crate) struct Request {
 
 impl Request {
     /// A request of `size` bytes (what keeping it costs), sent by `send`.
+    #[cfg_attr(not(any(feature = "grpc", feature = "http")), allow(dead_code))]
     pub(crate) fn new(size: usize, send: impl FnMut() -> Delivery + Send + 'static) -> Self {
         Request {
             size,
@@ -82,6 +85,7 @@ impl<'r, 'a> SpanBatch<'r, 'a> {
     }
 
     /// The records, read in place, in the order the worker took them.
+    #[cfg_attr(not(any(feature = "grpc", feature = "http")), allow(dead_code))]
     pub(crate) fn records(&self) -> impl ExactSizeIterator<Item = &SpanRecord> + Clone + '_ {
         self.records.iter().map(|record| &**record)
     }

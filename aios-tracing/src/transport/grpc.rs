@@ -11,7 +11,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse
 use std::time::Duration;
 use tonic::codec::{Codec, EncodeBuf, Encoder};
 use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
-use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
+use tonic::transport::{Channel, Endpoint};
 use tonic::Status;
 use tonic_prost::ProstDecoder;
 
@@ -23,16 +23,12 @@ pub(crate) struct Grpc {
     metadata: MetadataMap,
 }
 
-/// Checks the endpoint and TLS settings; the channel is made later, inside
-/// a runtime, by [`connect`].
-pub(crate) fn endpoint(uri: &Uri, tls: Option<ClientTlsConfig>) -> Result<Endpoint, String> {
-    let mut endpoint = Endpoint::from(uri.clone())
+/// Checks the endpoint (TLS is added by `tls::for_grpc`); the channel is
+/// made later, inside a runtime, by [`connect`].
+pub(crate) fn endpoint(uri: &Uri) -> Result<Endpoint, String> {
+    Ok(Endpoint::from(uri.clone())
         .connect_timeout(Duration::from_secs(5))
-        .tcp_nodelay(true);
-    if let Some(tls) = tls {
-        endpoint = endpoint.tls_config(tls).map_err(|e| e.to_string())?;
-    }
-    Ok(endpoint)
+        .tcp_nodelay(true))
 }
 
 pub(crate) fn connect(

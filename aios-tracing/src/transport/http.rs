@@ -20,7 +20,6 @@ pub(crate) fn client(
     content_type: &'static str,
     gzip: bool,
     proxy: Option<&Proxy>,
-    tls: rustls::ClientConfig,
 ) -> Result<reqwest::ClientBuilder, String> {
     let mut map = HeaderMap::new();
     for (name, value) in headers {
@@ -32,8 +31,7 @@ pub(crate) fn client(
     }
     let builder = reqwest::Client::builder()
         .default_headers(map)
-        .connect_timeout(Duration::from_secs(5))
-        .tls_backend_preconfigured(tls);
+        .connect_timeout(Duration::from_secs(5));
     Ok(match proxy {
         None => builder.no_proxy(),
         Some(proxy) => {

@@ -2,12 +2,18 @@
 //! failed, decided in this one place from what the collector (or the
 //! network) said, for gRPC and HTTP alike.
 
+#[cfg(feature = "http")]
 use http::header::{HeaderMap, RETRY_AFTER};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
+#[cfg(feature = "http")]
+use std::time::SystemTime;
+#[cfg(feature = "grpc")]
 use tonic::Code;
+#[cfg(feature = "grpc")]
 use tonic_types::StatusExt as _;
 
 /// What the collector said about a request it accepted.
+#[cfg(any(feature = "grpc", feature = "http"))]
 #[derive(Debug, Default)]
 pub(crate) struct Delivered {
     /// Spans it accepted the request for but rejected (OTLP partial success).
@@ -16,6 +22,7 @@ pub(crate) struct Delivered {
 }
 
 /// A failed export, with the reason as the collector or network gave it.
+#[cfg_attr(not(any(feature = "grpc", feature = "http")), allow(dead_code))]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum ExportError {
     /// Worth another try (UNAVAILABLE, 503, 429, connection refused, …),
@@ -34,6 +41,7 @@ pub(crate) enum ExportError {
 }
 
 impl ExportError {
+    #[cfg(any(feature = "grpc", feature = "http", test))]
     pub(crate) fn transient(reason: impl Into<String>) -> Self {
         ExportError::Transient {
             reason: reason.into(),
@@ -44,6 +52,7 @@ impl ExportError {
 
 /// The OTLP specification's retryable gRPC codes; RESOURCE_EXHAUSTED only
 /// when the server says when to come back.
+#[cfg(feature = "grpc")]
 pub(crate) fn grpc(status: &tonic::Status) -> ExportError {
     let retry_after = status
         .get_details_retry_info()
@@ -75,6 +84,7 @@ pub(crate) fn grpc(status: &tonic::Status) -> ExportError {
 
 /// The OTLP specification's retryable HTTP statuses (429, 502, 503, 504),
 /// honouring `Retry-After`; `None` for a success.
+#[cfg(feature = "http")]
 pub(crate) fn http(status: http::StatusCode, headers: &HeaderMap) -> Option<ExportError> {
     if status.is_success() {
         return None;
@@ -94,6 +104,7 @@ pub(crate) fn http(status: http::StatusCode, headers: &HeaderMap) -> Option<Expo
 
 /// A `Retry-After` value: delay-seconds, or an HTTP date (a date already
 /// past means "now").
+#[cfg(feature = "http")]
 fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
@@ -104,6 +115,7 @@ fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 }
 
 /// A transport error with its causes, for the log line.
+#[cfg(feature = "http")]
 pub(crate) fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
@@ -115,10 +127,11 @@ pub(crate) fn chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-#[cfg(test)]
+#[cfg(all(test, any(feature = "grpc", feature = "http")))]
 mod tests {
     use super::*;
 
+    #[cfg(feature = "http")]
     #[test]
     fn retry_after_is_seconds_or_an_http_date() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480);
@@ -135,6 +148,7 @@ mod tests {
         assert_eq!(retry_after("soon", now), None);
     }
 
+    #[cfg(feature = "http")]
     #[test]
     fn http_statuses_are_classified_as_the_otlp_spec_says() {
         let mut headers = HeaderMap::new();
@@ -153,6 +167,7 @@ mod tests {
         ));
     }
 
+    #[cfg(feature = "grpc")]
     #[test]
     fn grpc_codes_are_classified_as_the_otlp_spec_says() {
         assert!(matches!(

@@ -2,8 +2,11 @@
 //! client identity for mutual TLS, as tonic and rustls take them. The
 //! files were read and checked while the configuration was resolved.
 
+#[cfg(feature = "tls")]
 use rustls_pki_types::pem::PemObject;
+#[cfg(feature = "tls")]
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+#[cfg(feature = "tls")]
 use std::sync::Arc;
 
 /// PEM bytes as read from the configured files.
@@ -22,8 +25,12 @@ impl std::fmt::Debug for TlsMaterial {
     }
 }
 
-/// tonic's TLS settings: system roots, plus the extra CA and identity.
-pub(crate) fn tonic_config(material: &TlsMaterial) -> tonic::transport::ClientTlsConfig {
+/// A gRPC endpoint speaking TLS: system roots, plus the extra CA and identity.
+#[cfg(all(feature = "tls", feature = "grpc"))]
+pub(crate) fn for_grpc(
+    endpoint: tonic::transport::Endpoint,
+    material: &TlsMaterial,
+) -> Result<tonic::transport::Endpoint, String> {
     let mut config = tonic::transport::ClientTlsConfig::new().with_native_roots();
     if let Some(ca) = &material.ca_pem {
         config = config.ca_certificate(tonic::transport::Certificate::from_pem(ca));
@@ -31,10 +38,20 @@ pub(crate) fn tonic_config(material: &TlsMaterial) -> tonic::transport::ClientTl
     if let Some((cert, key)) = &material.identity_pem {
         config = config.identity(tonic::transport::Identity::from_pem(cert, key));
     }
-    config
+    endpoint.tls_config(config).map_err(|e| e.to_string())
+}
+
+/// An HTTP client that can speak TLS with the configured material.
+#[cfg(all(feature = "tls", feature = "http"))]
+pub(crate) fn for_http(
+    builder: reqwest::ClientBuilder,
+    material: &TlsMaterial,
+) -> Result<reqwest::ClientBuilder, String> {
+    Ok(builder.tls_backend_preconfigured(rustls_config(material)?))
 }
 
 /// A rustls client configuration (ring provider) for the HTTP exporter.
+#[cfg(feature = "tls")]
 pub(crate) fn rustls_config(material: &TlsMaterial) -> Result<rustls::ClientConfig, String> {
     let mut roots = rustls::RootCertStore::empty();
     // Unreadable system certificates are skipped: the extra CA may be all

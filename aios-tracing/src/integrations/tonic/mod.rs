@@ -53,6 +53,7 @@ pub use tower_service::Service;
 
 static TRACER: super::ScopedTracer = super::ScopedTracer::new("aios_tracing::integrations::tonic");
 
+#[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
 impl Carrier for MetadataMap {
     fn put(&mut self, key: &str, value: String) {
         if let (Ok(key), Ok(value)) = (

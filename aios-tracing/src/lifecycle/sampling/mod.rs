@@ -213,13 +213,21 @@ mod tests {
             name: "GET /health",
             ..ANY
         };
-        assert!(matches!(sampler.decide(&Context::new()), Decision::Describe));
+        assert!(matches!(
+            sampler.decide(&Context::new()),
+            Decision::Describe
+        ));
         assert!(matches!(
             sampler.decide_root(&Context::new(), &health),
             Decision::Unsampled(_)
         ));
         let recorded = (0..5)
-            .filter(|_| matches!(sampler.decide_root(&Context::new(), &ANY), Decision::Record(_)))
+            .filter(|_| {
+                matches!(
+                    sampler.decide_root(&Context::new(), &ANY),
+                    Decision::Record(_)
+                )
+            })
             .count();
         assert_eq!(recorded, 3);
         let counts = &sampler.roots;

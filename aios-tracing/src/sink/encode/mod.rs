@@ -9,6 +9,7 @@
 //! has it; a request's buffer is taken back for a later batch once the
 //! transport has let go of the request.
 
+#[cfg(feature = "http")]
 mod json;
 mod protobuf;
 #[cfg(test)]
@@ -23,12 +24,13 @@ use opentelemetry::InstrumentationScope;
 use opentelemetry_sdk::Resource;
 use smallvec::SmallVec;
 use std::collections::HashMap;
-use std::io::Write as _;
 
 /// How request bodies are encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Encoding {
     Protobuf,
+    /// OTLP/JSON, for http/json only.
+    #[cfg(feature = "http")]
     Json,
 }
 
@@ -37,6 +39,7 @@ impl Encoding {
     pub(crate) fn http_content_type(self) -> &'static str {
         match self {
             Encoding::Protobuf => "application/x-protobuf",
+            #[cfg(feature = "http")]
             Encoding::Json => "application/json",
         }
     }
@@ -54,6 +57,7 @@ impl Frame {
     fn of_scope(encoding: Encoding, scope: &InstrumentationScope) -> Result<Frame, ExportError> {
         let (head, tail) = match encoding {
             Encoding::Protobuf => protobuf::scope(scope),
+            #[cfg(feature = "http")]
             Encoding::Json => json::scope(scope).map_err(json_error)?,
         };
         Ok(Frame { head, tail })
@@ -62,6 +66,7 @@ impl Frame {
     fn of_resource(encoding: Encoding, resource: &Resource) -> Result<Frame, ExportError> {
         let (head, tail) = match encoding {
             Encoding::Protobuf => protobuf::resource(resource),
+            #[cfg(feature = "http")]
             Encoding::Json => json::resource(resource).map_err(json_error)?,
         };
         Ok(Frame { head, tail })
@@ -72,6 +77,7 @@ impl Frame {
     }
 }
 
+#[cfg(feature = "http")]
 fn json_error(e: std::io::Error) -> ExportError {
     ExportError::Permanent(format!("could not encode OTLP/JSON: {e}"))
 }
@@ -177,6 +183,7 @@ impl Encoder {
                 }
                 buf.split().freeze()
             }
+            #[cfg(feature = "http")]
             Encoding::Json => {
                 let buf = buffer(&mut self.bufs, self.last_len);
                 write_json(buf, resource, &grouped, batch).map_err(json_error)?;
@@ -306,12 +313,14 @@ fn write_protobuf(
 }
 
 /// The same request in OTLP/JSON.
+#[cfg(feature = "http")]
 fn write_json(
     buf: &mut BytesMut,
     resource: &Frame,
     grouped: &Grouped<'_, '_>,
     batch: &SpanBatch<'_, '_>,
 ) -> std::io::Result<()> {
+    use std::io::Write as _;
     let mut w = buf.writer();
     w.write_all(&resource.head)?;
     for (index, frame) in grouped.frames.iter().enumerate() {
