@@ -4,7 +4,7 @@
 use super::precedence::Origin;
 use super::protocol::Protocol;
 use super::redact;
-use super::{Propagation, TlsFiles};
+use super::{Propagation, ResourceDetectors, TlsFiles};
 use crate::error::ConfigError;
 use crate::transport::tls::TlsMaterial;
 use http::header::{HeaderName, HeaderValue};
@@ -38,8 +38,14 @@ pub struct Config {
     pub otlp: bool,
     /// Propagators.
     pub propagation: Propagation,
-    /// Resource attributes, including `service.name` and `deployment.environment.name`.
+    /// Resource attributes: the detected ones, then `OTEL_RESOURCE_ATTRIBUTES`
+    /// and the builder's over them, and `service.name` and
+    /// `deployment.environment.name`.
     pub resource_attributes: Vec<KeyValue>,
+    /// `service.version`, if any source set it.
+    pub service_version: Option<String>,
+    /// The resource detectors that ran.
+    pub resource_detectors: ResourceDetectors,
     /// Log correlation on.
     pub logging_correlation: bool,
     /// Everything a no-op.
@@ -91,6 +97,8 @@ impl fmt::Debug for Config {
             .field("otlp", &self.otlp)
             .field("propagation", &self.propagation)
             .field("resource_attributes", &self.resource_attributes)
+            .field("service_version", &self.service_version)
+            .field("resource_detectors", &self.resource_detectors)
             .field("logging_correlation", &self.logging_correlation)
             .field("disabled", &self.disabled)
             .field("shutdown_timeout", &self.shutdown_timeout)

@@ -4,6 +4,7 @@
 use super::env::Environment;
 use super::protocol::Protocol;
 use super::redact;
+use super::ResourceDetectors;
 use opentelemetry::KeyValue;
 use std::fmt;
 use std::path::PathBuf;
@@ -23,6 +24,8 @@ pub(crate) struct Given {
     pub(crate) console: Option<bool>,
     pub(crate) b3: Option<bool>,
     pub(crate) resource_attributes: Vec<KeyValue>,
+    pub(crate) service_version: Option<String>,
+    pub(crate) resource_detectors: Option<ResourceDetectors>,
     pub(crate) logging_correlation: Option<bool>,
     pub(crate) otlp_enabled: Option<bool>,
     pub(crate) disabled: Option<bool>,
@@ -52,6 +55,8 @@ impl fmt::Debug for Given {
             .field("console", &self.console)
             .field("b3", &self.b3)
             .field("resource_attributes", &self.resource_attributes)
+            .field("service_version", &self.service_version)
+            .field("resource_detectors", &self.resource_detectors)
             .finish_non_exhaustive()
     }
 }

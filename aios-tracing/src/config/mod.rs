@@ -33,3 +33,4 @@ pub use given::TlsFiles;
 pub use propagation::Propagation;
 pub use protocol::Protocol;
 pub(crate) use resolve::resolve;
+pub use resource::ResourceDetectors;

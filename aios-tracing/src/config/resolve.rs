@@ -37,6 +37,8 @@ pub(crate) fn resolve(b: &Given) -> Result<Config, ConfigError> {
         otlp: exporter.otlp,
         propagation,
         resource_attributes: service.attributes,
+        service_version: service.version,
+        resource_detectors: service.detectors,
         logging_correlation: b.logging_correlation.unwrap_or(true),
         disabled,
         shutdown_timeout: batching.shutdown_timeout,

@@ -2,7 +2,7 @@
 //! `init`.
 
 use super::{TracingSdk, TracingSdkBuilder};
-use crate::config::{self, Config, Environment, Protocol};
+use crate::config::{self, Config, Environment, Protocol, ResourceDetectors};
 use crate::error::ConfigError;
 use opentelemetry::KeyValue;
 use std::collections::HashMap;
@@ -155,6 +155,27 @@ impl TracingSdkBuilder {
             .extend(attributes.into_iter().map(|(k, v)| KeyValue::new(k, v)));
         self
     }
+
+    /// The service's version, exported as `service.version`; wins over the
+    /// same key in `resource_attributes` and `OTEL_RESOURCE_ATTRIBUTES`.
+    ///
+    /// ```
+    /// let config = aios_tracing::TracingSdk::builder("svc")
+    ///     .service_version(env!("CARGO_PKG_VERSION"))
+    ///     .resolve()?;
+    /// assert_eq!(config.service_version.as_deref(), Some(env!("CARGO_PKG_VERSION")));
+    /// # Ok::<(), aios_tracing::ConfigError>(())
+    /// ```
+    pub fn service_version(mut self, version: impl Into<String>) -> Self {
+        self.given.service_version = Some(version.into());
+        self
+    }
+
+    setter!(
+        /// Which resource detectors run at `init` (default: all; see
+        /// [`ResourceDetectors`]). Env: `AIOS_TRACING_RESOURCE_DETECTORS`.
+        resource_detectors, resource_detectors: ResourceDetectors
+    );
 
     /// PEM file of extra CA certificates to trust for the collector.
     /// Env: `OTEL_EXPORTER_OTLP_CERTIFICATE`.
