@@ -42,7 +42,7 @@ mod transport;
 
 pub use aios_tracing_macros::{span, trace};
 pub use attributes::IntoKeyValue;
-pub use config::{Config, Propagation, Protocol, ResourceDetectors, TlsFiles};
+pub use config::{Config, LogFormat, Propagation, Protocol, ResourceDetectors, TlsFiles};
 pub use current::link_current_span;
 pub use error::{ConfigError, ShutdownError, Source};
 pub use future::{FutureExt, Instrumented, CANCELLED_ATTRIBUTE};

@@ -38,7 +38,8 @@ fn every_detector_reaches_the_collector() {
     assert!(resource_str(&span, "host.arch").is_some());
     assert_eq!(resource_str(&span, "os.type"), Some(expected_os_type()));
     assert_eq!(
-        span.resource_attr("process.pid").and_then(AttrValue::as_i64),
+        span.resource_attr("process.pid")
+            .and_then(AttrValue::as_i64),
         Some(i64::from(std::process::id()))
     );
     let exe = std::env::current_exe().unwrap();
@@ -81,7 +82,12 @@ fn detectors_can_be_switched_off() {
     });
     assert!(resource_str(&span, "os.type").is_some());
     assert!(resource_str(&span, "service.instance.id").is_some());
-    for key in ["host.name", "host.arch", "process.pid", "process.runtime.name"] {
+    for key in [
+        "host.name",
+        "host.arch",
+        "process.pid",
+        "process.runtime.name",
+    ] {
         assert!(span.resource_attr(key).is_none(), "{key} was detected");
     }
 

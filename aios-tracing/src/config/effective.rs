@@ -4,7 +4,7 @@
 use super::precedence::Origin;
 use super::protocol::Protocol;
 use super::redact;
-use super::{Propagation, ResourceDetectors, TlsFiles};
+use super::{LogFormat, Propagation, ResourceDetectors, TlsFiles};
 use crate::error::ConfigError;
 use crate::transport::tls::TlsMaterial;
 use http::header::{HeaderName, HeaderValue};
@@ -48,6 +48,16 @@ pub struct Config {
     pub resource_detectors: ResourceDetectors,
     /// Log correlation on.
     pub logging_correlation: bool,
+    /// The format of the log lines of the subscriber `init` installs.
+    pub log_format: LogFormat,
+    /// The `EnvFilter` directives on those lines (from `RUST_LOG`: the
+    /// ones that parsed).
+    pub log_filter: String,
+    /// Whether `init` installs the `tracing` subscriber and `log` logger
+    /// when the application has set none.
+    pub install_logging: bool,
+    /// `RUST_LOG` directives that did not parse, with why.
+    pub(crate) ignored_log_directives: Vec<String>,
     /// Everything a no-op.
     pub disabled: bool,
     /// Bound for shutdown and flush.
@@ -100,6 +110,9 @@ impl fmt::Debug for Config {
             .field("service_version", &self.service_version)
             .field("resource_detectors", &self.resource_detectors)
             .field("logging_correlation", &self.logging_correlation)
+            .field("log_format", &self.log_format)
+            .field("log_filter", &self.log_filter)
+            .field("install_logging", &self.install_logging)
             .field("disabled", &self.disabled)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("export_timeout", &self.export_timeout)

@@ -4,7 +4,7 @@
 use super::env::Environment;
 use super::protocol::Protocol;
 use super::redact;
-use super::ResourceDetectors;
+use super::{LogFormat, ResourceDetectors};
 use opentelemetry::KeyValue;
 use std::fmt;
 use std::path::PathBuf;
@@ -26,6 +26,9 @@ pub(crate) struct Given {
     pub(crate) resource_attributes: Vec<KeyValue>,
     pub(crate) service_version: Option<String>,
     pub(crate) resource_detectors: Option<ResourceDetectors>,
+    pub(crate) log_format: Option<LogFormat>,
+    pub(crate) log_filter: Option<String>,
+    pub(crate) install_logging: Option<bool>,
     pub(crate) logging_correlation: Option<bool>,
     pub(crate) otlp_enabled: Option<bool>,
     pub(crate) disabled: Option<bool>,
@@ -57,6 +60,9 @@ impl fmt::Debug for Given {
             .field("resource_attributes", &self.resource_attributes)
             .field("service_version", &self.service_version)
             .field("resource_detectors", &self.resource_detectors)
+            .field("log_format", &self.log_format)
+            .field("log_filter", &self.log_filter)
+            .field("install_logging", &self.install_logging)
             .finish_non_exhaustive()
     }
 }

@@ -4,7 +4,9 @@
 use super::env::Environment;
 use super::given::Given;
 use super::Config;
-use super::{batching, exporter, limits, precedence, propagation, resource, sampling, tls};
+use super::{
+    batching, exporter, limits, logging, precedence, propagation, resource, sampling, tls,
+};
 use crate::error::ConfigError;
 use crate::transport::tls::TlsMaterial;
 
@@ -18,6 +20,7 @@ pub(crate) fn resolve(b: &Given) -> Result<Config, ConfigError> {
     let batching = batching::resolve(b, env)?;
     let max_attribute_value_length = limits::resolve(b, env)?;
     let tls = tls::resolve(b, env)?;
+    let logging = logging::resolve(b, env)?;
     // The files matter only to the exporter that uses them.
     let tls_material = if exporter.otlp && !disabled {
         tls.load()?
@@ -39,7 +42,11 @@ pub(crate) fn resolve(b: &Given) -> Result<Config, ConfigError> {
         resource_attributes: service.attributes,
         service_version: service.version,
         resource_detectors: service.detectors,
-        logging_correlation: b.logging_correlation.unwrap_or(true),
+        logging_correlation: logging.correlation,
+        log_format: logging.format,
+        log_filter: logging.filter,
+        install_logging: logging.install,
+        ignored_log_directives: logging.ignored,
         disabled,
         shutdown_timeout: batching.shutdown_timeout,
         export_timeout: exporter.timeout,

@@ -2,7 +2,7 @@
 //! `init`.
 
 use super::{TracingSdk, TracingSdkBuilder};
-use crate::config::{self, Config, Environment, Protocol, ResourceDetectors};
+use crate::config::{self, Config, Environment, LogFormat, Protocol, ResourceDetectors};
 use crate::error::ConfigError;
 use opentelemetry::KeyValue;
 use std::collections::HashMap;
@@ -104,6 +104,38 @@ impl TracingSdkBuilder {
         /// Put trace and span ids into log lines (default `true`).
         enable_logging_correlation, logging_correlation: bool
     );
+    setter!(
+        /// The format of the log lines of the subscriber `init` installs:
+        /// text (default) or one JSON object per line. Env:
+        /// `AIOS_TRACING_LOG_FORMAT` (`text`, `json`).
+        log_format, log_format: LogFormat
+    );
+    setter!(
+        /// `init` installs the global `tracing` subscriber and `log` logger
+        /// when the application has set none (default `true`); `false`
+        /// installs nothing, for an application that sets up its own after
+        /// `init` (add [`logging::layer`](crate::logging::layer) to it for
+        /// correlated lines).
+        install_logging, install_logging: bool
+    );
+
+    /// Which log lines the subscriber `init` installs writes, as
+    /// `tracing_subscriber::EnvFilter` directives (`info,hyper=warn,my_crate::db=debug`).
+    /// A directive that does not parse is a `ConfigError`. Env: `RUST_LOG`
+    /// (where bad directives are skipped, with a warning); default `info`.
+    ///
+    /// ```
+    /// let config = aios_tracing::TracingSdk::builder("svc")
+    ///     .log_filter("info,hyper=warn")
+    ///     .resolve()?;
+    /// assert_eq!(config.log_filter, "info,hyper=warn");
+    /// # Ok::<(), aios_tracing::ConfigError>(())
+    /// ```
+    pub fn log_filter(mut self, directives: impl Into<String>) -> Self {
+        self.given.log_filter = Some(directives.into());
+        self
+    }
+
     setter!(
         /// Turn the whole SDK into a no-op. Env: `OTEL_SDK_DISABLED`.
         disabled, disabled: bool

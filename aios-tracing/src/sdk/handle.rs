@@ -1,7 +1,7 @@
 //! What a [`TracingSdk`] does: start (from a resolved configuration),
 //! make spans, propagate, report, flush and shut down.
 
-use super::{active, build, TracingSdk, TracingSdkBuilder};
+use super::{active, build, startup, TracingSdk, TracingSdkBuilder};
 use crate::config::Config;
 use crate::error::{ConfigError, ShutdownError};
 use crate::pipeline::{ExportStats, Incomplete};
@@ -52,16 +52,8 @@ impl TracingSdk {
     ) -> Result<TracingSdk, ConfigError> {
         opentelemetry::global::set_text_map_propagator(propagation::composite(&config.propagation));
 
-        #[cfg(any(feature = "logging", feature = "tracing-bridge"))]
-        if !config.disabled {
-            crate::subscriber::install_if_absent(crate::subscriber::Wanted {
-                log_correlation: config.logging_correlation,
-                #[cfg(feature = "tracing-bridge")]
-                bridge: instrumentations,
-            });
-        }
-
         if config.disabled {
+            startup::announce_disabled(&config);
             // Nothing sampled: spans cost a context lookup.
             let (provider, tracer) = build::disabled(&config);
             return Ok(TracingSdk {
@@ -78,6 +70,18 @@ impl TracingSdk {
         let tracer = provider.tracer_with_scope(state.spans.scope.clone());
         opentelemetry::global::set_tracer_provider(provider.clone());
         active::push(Arc::clone(&state));
+
+        // Only once the SDK runs: an `init` that fails installs nothing, so
+        // the application can still set up logging its own way.
+        #[cfg(any(feature = "logging", feature = "tracing-bridge"))]
+        let logs = crate::subscriber::install(
+            &config,
+            #[cfg(feature = "tracing-bridge")]
+            instrumentations,
+        );
+        #[cfg(not(any(feature = "logging", feature = "tracing-bridge")))]
+        let logs = "installed nothing (features logging and tracing-bridge off)";
+        startup::announce(&config, &logs);
         Ok(TracingSdk {
             config,
             provider,
