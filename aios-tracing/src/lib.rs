@@ -37,6 +37,8 @@ mod span;
 mod subscriber;
 #[cfg(test)]
 mod test_sdk;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod traced;
 mod transport;
 

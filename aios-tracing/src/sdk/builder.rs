@@ -4,6 +4,7 @@
 use super::{TracingSdk, TracingSdkBuilder};
 use crate::config::{self, Config, Environment, LogFormat, Protocol, ResourceDetectors};
 use crate::error::ConfigError;
+use crate::sink::Starter;
 use opentelemetry::KeyValue;
 use std::collections::HashMap;
 use std::fmt;
@@ -291,11 +292,17 @@ impl TracingSdkBuilder {
     /// Works with or without an async runtime: the exporter runs on its own
     /// thread. Errors name the setting and quote the value.
     pub fn init(self) -> Result<TracingSdk, ConfigError> {
+        self.init_with_sinks(Vec::new())
+    }
+
+    /// [`init`](Self::init), with `sinks` after the configured exporters.
+    pub(crate) fn init_with_sinks(self, sinks: Vec<Starter>) -> Result<TracingSdk, ConfigError> {
         let config = self.resolve()?;
         TracingSdk::start(
             config,
             #[cfg(feature = "tracing-bridge")]
             self.instrumentations,
+            sinks,
         )
     }
 }

@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::error::{ConfigError, ShutdownError};
 use crate::pipeline::{ExportStats, Incomplete};
 use crate::propagation::{self, Carrier};
+use crate::sink::Starter;
 use crate::span::{Span, SpanBuilder};
 use opentelemetry::trace::{Link, TracerProvider as _};
 use opentelemetry::Context;
@@ -49,6 +50,7 @@ impl TracingSdk {
         #[cfg(feature = "tracing-bridge")] instrumentations: Option<
             crate::bridge::Instrumentations,
         >,
+        extra_sinks: Vec<Starter>,
     ) -> Result<TracingSdk, ConfigError> {
         opentelemetry::global::set_text_map_propagator(propagation::composite(&config.propagation));
 
@@ -65,7 +67,7 @@ impl TracingSdk {
             });
         }
 
-        let state = build::running(&config, active::next_generation())?;
+        let state = build::running(&config, active::next_generation(), extra_sinks)?;
         let provider = state.provider.clone();
         let tracer = provider.tracer_with_scope(state.spans.scope.clone());
         opentelemetry::global::set_tracer_provider(provider.clone());

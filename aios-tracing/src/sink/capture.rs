@@ -1,30 +1,114 @@
-//! The unit tests' sink: every exported span, kept.
+//! A sink that keeps exported spans in memory, for tests: every span (the
+//! unit tests' SDK), or only the spans of traces a test has claimed (the
+//! public [`testing`](crate::testing) captures, which share one SDK and
+//! must each see only their own spans).
 
 use super::{delivered, Delivery, Sink, SpanBatch};
+use opentelemetry::trace::TraceId;
 use opentelemetry_sdk::trace::SpanData;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-#[derive(Debug, Default, Clone)]
+/// Names of unclaimed spans kept, for error messages.
+const UNCLAIMED_NAMES: usize = 8;
+
+/// A handle on the kept spans; clones share them. The sink itself is one
+/// of these, moved to the export thread.
+#[derive(Debug, Clone)]
 pub(crate) struct Capture {
-    spans: Arc<Mutex<Vec<SpanData>>>,
+    store: Arc<Mutex<Store>>,
+}
+
+#[derive(Debug)]
+struct Store {
+    /// Keep every span, or only the claimed traces'.
+    everything: bool,
+    kept: HashMap<TraceId, Vec<SpanData>>,
+    /// Spans of no claimed trace (dropped when only claimed ones are kept).
+    unclaimed: u64,
+    unclaimed_names: VecDeque<Cow<'static, str>>,
 }
 
 impl Capture {
+    /// Keeps every span.
+    #[cfg(test)]
+    pub(crate) fn everything() -> Capture {
+        Capture::new(true)
+    }
+
+    /// Keeps the spans of claimed traces only.
+    pub(crate) fn claimed() -> Capture {
+        Capture::new(false)
+    }
+
+    fn new(everything: bool) -> Capture {
+        Capture {
+            store: Arc::new(Mutex::new(Store {
+                everything,
+                kept: HashMap::new(),
+                unclaimed: 0,
+                unclaimed_names: VecDeque::new(),
+            })),
+        }
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Keeps the spans of `trace` from now on.
+    pub(crate) fn claim(&self, trace: TraceId) {
+        self.store().kept.entry(trace).or_default();
+    }
+
+    /// Forgets `trace` and its spans.
+    pub(crate) fn release(&self, trace: TraceId) {
+        self.store().kept.remove(&trace);
+    }
+
+    /// The kept spans of `trace`, in export order.
+    pub(crate) fn trace(&self, trace: TraceId) -> Vec<SpanData> {
+        self.store().kept.get(&trace).cloned().unwrap_or_default()
+    }
+
+    /// Every kept span.
+    #[cfg(test)]
     pub(crate) fn spans(&self) -> Vec<SpanData> {
-        self.spans
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.store().kept.values().flatten().cloned().collect()
+    }
+
+    /// How many spans belonged to no claimed trace, and the names of the
+    /// last few.
+    pub(crate) fn unclaimed(&self) -> (u64, Vec<String>) {
+        let store = self.store();
+        let names = store
+            .unclaimed_names
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        (store.unclaimed, names)
     }
 }
 
 impl Sink for Capture {
     fn export(&mut self, batch: SpanBatch<'_, '_>) -> Delivery {
         let spans = batch.span_data();
-        self.spans
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend(spans);
+        let mut store = self.store();
+        for span in spans {
+            let trace = span.span_context.trace_id();
+            if store.everything {
+                store.kept.entry(trace).or_default().push(span);
+            } else if let Some(kept) = store.kept.get_mut(&trace) {
+                kept.push(span);
+            } else {
+                store.unclaimed += 1;
+                if store.unclaimed_names.len() == UNCLAIMED_NAMES {
+                    store.unclaimed_names.pop_front();
+                }
+                store.unclaimed_names.push_back(span.name);
+            }
+        }
         delivered()
     }
 }
