@@ -5,43 +5,8 @@
 use super::env::Environment;
 use super::given::Given;
 use super::precedence::{self, lookup};
+use super::LogFormat;
 use crate::error::ConfigError;
-use std::fmt;
-use std::str::FromStr;
-
-/// How `init`'s log lines look.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum LogFormat {
-    /// `2025-09-08 10:00:00 INFO [trace=… span=…] target: message fields`.
-    #[default]
-    Text,
-    /// One JSON object per line: `timestamp`, `level`, `severity_number`,
-    /// `target`, `message`, the event's fields, `trace_id`, `span_id`,
-    /// `trace_flags`.
-    Json,
-}
-
-impl FromStr for LogFormat {
-    type Err = ();
-
-    fn from_str(text: &str) -> Result<Self, ()> {
-        match text.to_ascii_lowercase().as_str() {
-            "text" => Ok(LogFormat::Text),
-            "json" => Ok(LogFormat::Json),
-            _ => Err(()),
-        }
-    }
-}
-
-impl fmt::Display for LogFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            LogFormat::Text => "text",
-            LogFormat::Json => "json",
-        })
-    }
-}
 
 /// Log lines pass when at or above this, unless the filter says otherwise.
 const DEFAULT_FILTER: &str = "info";
