@@ -22,8 +22,9 @@ pub(crate) struct Capture {
 
 #[derive(Debug)]
 struct Store {
-    /// Keep every span, or only the claimed traces'.
-    everything: bool,
+    /// Every span, in export order, when every span is kept.
+    everything: Option<Vec<SpanData>>,
+    /// The claimed traces' spans, otherwise.
     kept: HashMap<TraceId, Vec<SpanData>>,
     /// Spans of no claimed trace (dropped when only claimed ones are kept).
     unclaimed: u64,
@@ -45,7 +46,7 @@ impl Capture {
     fn new(everything: bool) -> Capture {
         Capture {
             store: Arc::new(Mutex::new(Store {
-                everything,
+                everything: everything.then(Vec::new),
                 kept: HashMap::new(),
                 unclaimed: 0,
                 unclaimed_names: VecDeque::new(),
@@ -67,15 +68,15 @@ impl Capture {
         self.store().kept.remove(&trace);
     }
 
-    /// The kept spans of `trace`, in export order.
+    /// The kept spans of a claimed `trace`, in export order.
     pub(crate) fn trace(&self, trace: TraceId) -> Vec<SpanData> {
         self.store().kept.get(&trace).cloned().unwrap_or_default()
     }
 
-    /// Every kept span.
+    /// Every span, in export order, when every span is kept.
     #[cfg(test)]
     pub(crate) fn spans(&self) -> Vec<SpanData> {
-        self.store().kept.values().flatten().cloned().collect()
+        self.store().everything.clone().unwrap_or_default()
     }
 
     /// How many spans belonged to no claimed trace, and the names of the
@@ -95,11 +96,13 @@ impl Sink for Capture {
     fn export(&mut self, batch: SpanBatch<'_, '_>) -> Delivery {
         let spans = batch.span_data();
         let mut store = self.store();
+        if let Some(everything) = &mut store.everything {
+            everything.extend(spans);
+            return delivered();
+        }
         for span in spans {
             let trace = span.span_context.trace_id();
-            if store.everything {
-                store.kept.entry(trace).or_default().push(span);
-            } else if let Some(kept) = store.kept.get_mut(&trace) {
+            if let Some(kept) = store.kept.get_mut(&trace) {
                 kept.push(span);
             } else {
                 store.unclaimed += 1;
