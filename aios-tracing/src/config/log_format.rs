@@ -4,6 +4,15 @@ use std::fmt;
 use std::str::FromStr;
 
 /// How `init`'s log lines look.
+///
+/// ```
+/// use aios_tracing::{LogFormat, TracingSdk};
+/// let config = TracingSdk::builder("svc")
+///     .environment([("AIOS_TRACING_LOG_FORMAT", "json")])
+///     .resolve()?;
+/// assert_eq!(config.log_format, LogFormat::Json);
+/// # Ok::<(), aios_tracing::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum LogFormat {

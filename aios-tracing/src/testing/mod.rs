@@ -66,7 +66,7 @@
 //! messages count such spans. [`SpanCapture::include_trace`] adds a trace
 //! a test made itself, such as one in a `traceparent` it sends.
 //!
-//! A test that starts a [`TracingSdk`](crate::TracingSdk) of its own makes
+//! A test that starts a [`TracingSdk`] of its own makes
 //! that one active until it shuts down: spans made meanwhile go to it, not
 //! to the captures.
 
@@ -114,6 +114,16 @@ fn shared() -> &'static Shared {
 ///
 /// Not `Send`: it holds this thread's current context. For other threads
 /// and tasks, pass [`context`](SpanCapture::context) along.
+///
+/// ```
+/// use aios_tracing::{testing::SpanCapture, FutureExt as _, Span};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let capture = SpanCapture::start();
+/// let task = async { Span::builder("in_task").start().end() };
+/// tokio::spawn(task.in_context(capture.context())).await.unwrap();
+/// capture.spans().one("in_task").assert_root();
+/// # }
+/// ```
 #[must_use = "spans are captured only while the SpanCapture lives"]
 pub struct SpanCapture {
     /// The traces kept; the first is the capture's own.
