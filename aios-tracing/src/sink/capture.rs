@@ -115,3 +115,71 @@ impl Sink for Capture {
         delivered()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::SpanRecord;
+    use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceState};
+
+    fn export(sink: &Capture, spans: &[(u128, &'static str)]) {
+        let mut records: Vec<SpanRecord> = spans
+            .iter()
+            .map(|&(trace, name)| {
+                let mut record = SpanRecord::emptied();
+                record.span_context = SpanContext::new(
+                    TraceId::from(trace),
+                    SpanId::from(1),
+                    TraceFlags::SAMPLED,
+                    false,
+                    TraceState::default(),
+                );
+                record.name = name.into();
+                record
+            })
+            .collect();
+        let mut refs: Vec<&mut SpanRecord> = records.iter_mut().collect();
+        let mut sink = sink.clone();
+        drop(sink.export(SpanBatch::new(&mut refs, true)));
+    }
+
+    fn names(spans: Vec<SpanData>) -> Vec<String> {
+        spans.into_iter().map(|s| s.name.into_owned()).collect()
+    }
+
+    #[test]
+    fn only_claimed_traces_are_kept_each_apart() {
+        let capture = Capture::claimed();
+        capture.claim(TraceId::from(1));
+        capture.claim(TraceId::from(2));
+        export(&capture, &[(1, "a"), (2, "b"), (3, "stray"), (1, "c")]);
+        assert_eq!(names(capture.trace(TraceId::from(1))), ["a", "c"]);
+        assert_eq!(names(capture.trace(TraceId::from(2))), ["b"]);
+        assert_eq!(capture.unclaimed(), (1, vec!["stray".to_owned()]));
+
+        capture.release(TraceId::from(1));
+        export(&capture, &[(1, "late")]);
+        assert!(capture.trace(TraceId::from(1)).is_empty());
+        assert_eq!(capture.unclaimed().0, 2, "a released trace is unclaimed");
+    }
+
+    #[test]
+    fn only_the_last_few_unclaimed_names_are_kept() {
+        let capture = Capture::claimed();
+        let many: Vec<(u128, &'static str)> = (0..20)
+            .map(|i| (9, if i < 19 { "old" } else { "last" }))
+            .collect();
+        export(&capture, &many);
+        let (count, names) = capture.unclaimed();
+        assert_eq!(count, 20);
+        assert_eq!(names.len(), UNCLAIMED_NAMES);
+        assert_eq!(names.last().map(String::as_str), Some("last"));
+    }
+
+    #[test]
+    fn everything_keeps_every_span_in_export_order() {
+        let capture = Capture::everything();
+        export(&capture, &[(2, "x"), (1, "y"), (2, "z")]);
+        assert_eq!(names(capture.spans()), ["x", "y", "z"]);
+    }
+}
