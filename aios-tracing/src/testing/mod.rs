@@ -70,9 +70,8 @@
 //! that one active until it shuts down: spans made meanwhile go to it, not
 //! to the captures.
 
+mod span;
 mod spans;
-
-pub use spans::{CapturedSpan, CapturedSpans};
 
 use crate::sink::capture::Capture;
 use crate::sink::Sink;
@@ -81,9 +80,55 @@ use opentelemetry::trace::{
     SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState,
 };
 use opentelemetry::{Context, ContextGuard};
+use opentelemetry_sdk::trace::SpanData;
 use opentelemetry_sdk::trace::{IdGenerator, RandomIdGenerator};
 use std::fmt;
 use std::sync::{Mutex, OnceLock, PoisonError};
+
+/// The ended spans of one capture, in the order they started. `Display`
+/// shows them as a tree.
+///
+/// ```
+/// use aios_tracing::{testing::SpanCapture, Span};
+/// let capture = SpanCapture::start();
+/// Span::builder("a").start().end();
+/// Span::builder("b").start().end();
+/// let spans = capture.spans();
+/// spans.assert_count(2);
+/// assert_eq!(spans.names(), ["a", "b"]);
+/// assert!(spans.to_string().contains("└─ b [internal]"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct CapturedSpans {
+    spans: Vec<SpanData>,
+    /// The capture's invisible parent: its children are the roots here.
+    parent: SpanId,
+    /// Spans of no capture in the process, and the last few names.
+    unclaimed: (u64, Vec<String>),
+}
+
+/// One captured span, with accessors and assertions. Each assertion
+/// returns the span, so they chain, and panics with the captured tree when
+/// it fails.
+///
+/// ```
+/// use aios_tracing::{testing::SpanCapture, Span, SpanKind};
+/// let capture = SpanCapture::start();
+/// {
+///     let parent = Span::builder("parent").kind(SpanKind::Server).entered();
+///     parent.add_event("started", [("step", 1)]);
+///     Span::builder("child").attribute("n", 2).start().end();
+/// }
+/// let spans = capture.spans();
+/// let parent = spans.one("parent").assert_root().assert_event_attribute("started", "step", 1);
+/// spans.one("child").assert_child_of(parent).assert_attribute("n", 2);
+/// assert_eq!(parent.children().len(), 1);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct CapturedSpan<'a> {
+    span: &'a SpanData,
+    all: &'a CapturedSpans,
+}
 
 /// The SDK every capture shares, and where its spans are kept.
 struct Shared {
