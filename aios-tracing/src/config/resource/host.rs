@@ -5,9 +5,12 @@ use opentelemetry::KeyValue;
 
 pub(super) fn detect() -> Vec<KeyValue> {
     let mut found = vec![KeyValue::new("host.arch", arch(std::env::consts::ARCH))];
-    let name = gethostname::gethostname();
-    if let Some(name) = name.to_str().filter(|name| !name.is_empty()) {
-        found.insert(0, KeyValue::new("host.name", name.to_owned()));
+    // No name (an error, or not UTF-8): no attribute.
+    let name = hostname::get()
+        .ok()
+        .and_then(|name| name.into_string().ok());
+    if let Some(name) = name.filter(|name| !name.is_empty()) {
+        found.insert(0, KeyValue::new("host.name", name));
     }
     found
 }
