@@ -55,13 +55,16 @@ mod subscriber;
 pub mod task;
 #[cfg(test)]
 mod test_sdk;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod traced;
 mod transport;
 
 pub use aios_tracing_macros::{span, trace};
 pub use attributes::IntoKeyValue;
 pub use config::{
-    Compression, Config, Propagation, Protocol, Sampler, SamplingRule, TailSampling, TlsFiles,
+    Compression, Config, LogFormat, Propagation, Protocol, ResourceDetectors, Sampler,
+    SamplingRule, TailSampling, TlsFiles,
 };
 pub use current::link_current_span;
 pub use error::{ConfigError, ConfigWarning, ShutdownError, Source};

@@ -32,7 +32,7 @@ pub(crate) fn install(sampler: Sampler) -> Installed {
         _ => 1.0,
     };
     let turn = TURN.lock().unwrap_or_else(PoisonError::into_inner);
-    let capture = Capture::default();
+    let capture = Capture::everything();
     let sink = capture.clone();
     let settings = PipelineSettings::for_tests(Duration::from_secs(5));
     let starter = Box::new(move || Box::new(sink) as Box<dyn Sink>);

@@ -7,7 +7,7 @@ use super::redact;
 use super::sampling::Sampler;
 use super::sampling_rules::SamplingRule;
 use super::tail::TailSampling;
-use super::{Propagation, TlsFiles};
+use super::{LogFormat, Propagation, ResourceDetectors, TlsFiles};
 use crate::error::ConfigWarning;
 use crate::limits::SpanLimits;
 use crate::transport::tls::TlsMaterial;
@@ -52,10 +52,26 @@ pub struct Config {
     pub otlp: bool,
     /// Propagators.
     pub propagation: Propagation,
-    /// Resource attributes, including `service.name` and `deployment.environment.name`.
+    /// Resource attributes: the detected ones, then `OTEL_RESOURCE_ATTRIBUTES`
+    /// and the builder's over them, and `service.name` and
+    /// `deployment.environment.name`.
     pub resource_attributes: Vec<KeyValue>,
+    /// `service.version`, if any source set it.
+    pub service_version: Option<String>,
+    /// The resource detectors that ran.
+    pub resource_detectors: ResourceDetectors,
     /// Log correlation on.
     pub logging_correlation: bool,
+    /// The format of the log lines of the subscriber `init` installs.
+    pub log_format: LogFormat,
+    /// The `EnvFilter` directives on those lines (from `RUST_LOG`: the
+    /// ones that parsed).
+    pub log_filter: String,
+    /// Whether `init` installs the `tracing` subscriber and `log` logger
+    /// when the application has set none.
+    pub install_logging: bool,
+    /// `RUST_LOG` directives that did not parse, with why.
+    pub(crate) ignored_log_directives: Vec<String>,
     /// Everything a no-op.
     pub disabled: bool,
     /// Bound for shutdown and flush.
@@ -131,7 +147,12 @@ impl fmt::Debug for Config {
             .field("otlp", &self.otlp)
             .field("propagation", &self.propagation)
             .field("resource_attributes", &self.resource_attributes)
+            .field("service_version", &self.service_version)
+            .field("resource_detectors", &self.resource_detectors)
             .field("logging_correlation", &self.logging_correlation)
+            .field("log_format", &self.log_format)
+            .field("log_filter", &self.log_filter)
+            .field("install_logging", &self.install_logging)
             .field("disabled", &self.disabled)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("export_timeout", &self.export_timeout)

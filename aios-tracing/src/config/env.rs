@@ -35,6 +35,12 @@ impl Environment {
         }
     }
 
+    /// An environment of exactly `map`, for tests.
+    #[cfg(test)]
+    pub(crate) fn from_map(map: HashMap<String, String>) -> Self {
+        Environment::new(Vars::Map(map))
+    }
+
     /// The variable's value, trimmed; unset and blank read as `None`.
     pub(crate) fn get(&self, name: &str) -> Option<String> {
         let raw = match &self.vars {

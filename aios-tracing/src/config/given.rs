@@ -6,6 +6,7 @@ use super::protocol::{Compression, Protocol};
 use super::redact;
 use super::sampling::Sampler;
 use super::sampling_rules::SamplingRule;
+use super::{LogFormat, ResourceDetectors};
 use opentelemetry::KeyValue;
 use std::fmt;
 use std::path::PathBuf;
@@ -30,6 +31,11 @@ pub(crate) struct Given {
     pub(crate) console: Option<bool>,
     pub(crate) b3: Option<bool>,
     pub(crate) resource_attributes: Vec<KeyValue>,
+    pub(crate) service_version: Option<String>,
+    pub(crate) resource_detectors: Option<ResourceDetectors>,
+    pub(crate) log_format: Option<LogFormat>,
+    pub(crate) log_filter: Option<String>,
+    pub(crate) install_logging: Option<bool>,
     pub(crate) logging_correlation: Option<bool>,
     pub(crate) otlp_enabled: Option<bool>,
     pub(crate) disabled: Option<bool>,
@@ -74,6 +80,11 @@ impl fmt::Debug for Given {
             .field("console", &self.console)
             .field("b3", &self.b3)
             .field("resource_attributes", &self.resource_attributes)
+            .field("service_version", &self.service_version)
+            .field("resource_detectors", &self.resource_detectors)
+            .field("log_format", &self.log_format)
+            .field("log_filter", &self.log_filter)
+            .field("install_logging", &self.install_logging)
             .finish_non_exhaustive()
     }
 }

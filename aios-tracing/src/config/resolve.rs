@@ -5,8 +5,8 @@ use super::env::Environment;
 use super::given::Given;
 use super::Config;
 use super::{
-    batching, exporter, features, limits, precedence, propagation, proxy, resource, sampling,
-    sampling_rules, tail, tls,
+    batching, exporter, features, limits, logging, precedence, propagation, proxy, resource,
+    sampling, sampling_rules, tail, tls,
 };
 use crate::error::ConfigError;
 use crate::transport::tls::TlsMaterial;
@@ -31,6 +31,7 @@ pub(crate) fn resolve(b: &Given) -> Result<Config, ConfigError> {
     let max_attribute_value_length = limits::value_length(b, &env)?;
     let proxy = proxy::resolve(b, &env, exporter.protocol, &exporter.endpoint)?;
     let tls = tls::resolve(b, &env)?;
+    let logging = logging::resolve(b, &env)?;
     // The files matter only to the exporter that uses them.
     let tls_material = if exporter.otlp && !disabled {
         tls.load()?
@@ -54,7 +55,13 @@ pub(crate) fn resolve(b: &Given) -> Result<Config, ConfigError> {
         otlp: exporter.otlp,
         propagation,
         resource_attributes: service.attributes,
-        logging_correlation: b.logging_correlation.unwrap_or(true),
+        service_version: service.version,
+        resource_detectors: service.detectors,
+        logging_correlation: logging.correlation,
+        log_format: logging.format,
+        log_filter: logging.filter,
+        install_logging: logging.install,
+        ignored_log_directives: logging.ignored,
         disabled,
         shutdown_timeout: batching.shutdown_timeout,
         export_timeout: exporter.timeout,

@@ -43,14 +43,21 @@ pub(super) fn disabled(config: &Config) -> (SdkTracerProvider, SdkTracer) {
     (provider, tracer)
 }
 
-/// Starts a running SDK's pipeline, provider and propagator.
-pub(super) fn running(config: &Config, generation: u64) -> Result<Arc<SdkState>, ConfigError> {
+/// Starts a running SDK's pipeline, provider and propagator; `extra`
+/// sinks (a test's capture) come after the configured ones.
+pub(super) fn running(
+    config: &Config,
+    generation: u64,
+    extra: Vec<Starter>,
+) -> Result<Arc<SdkState>, ConfigError> {
     let resource = Resource::builder_empty()
         .with_attributes(config.resource_attributes.clone())
         .with_detector(Box::new(TelemetryResourceDetector) as Box<dyn ResourceDetector>)
         .build();
     crate::lifecycle::clock::warm_up();
-    let pipeline = Pipeline::start(pipeline_settings(config), sinks(config, &resource)?)
+    let mut sinks = sinks(config, &resource)?;
+    sinks.extend(extra);
+    let pipeline = Pipeline::start(pipeline_settings(config), sinks)
         .map_err(|e| ConfigError::Startup(e.to_string()))?;
     pipeline.register(generation);
     let pipeline = Arc::new(pipeline);

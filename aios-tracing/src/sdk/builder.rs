@@ -2,8 +2,11 @@
 //! `init`.
 
 use super::{TracingSdk, TracingSdkBuilder};
-use crate::config::{self, Compression, Config, Protocol, Sampler, SamplingRule, Vars};
+use crate::config::{
+    self, Compression, Config, LogFormat, Protocol, ResourceDetectors, Sampler, SamplingRule, Vars,
+};
 use crate::error::ConfigError;
+use crate::sink::Starter;
 use opentelemetry::KeyValue;
 use std::collections::HashMap;
 use std::fmt;
@@ -199,6 +202,38 @@ impl TracingSdkBuilder {
         enable_logging_correlation, logging_correlation: bool
     );
     setter!(
+        /// The format of the log lines of the subscriber `init` installs:
+        /// text (default) or one JSON object per line. Env:
+        /// `AIOS_TRACING_LOG_FORMAT` (`text`, `json`).
+        log_format, log_format: LogFormat
+    );
+    setter!(
+        /// `init` installs the global `tracing` subscriber and `log` logger
+        /// when the application has set none (default `true`); `false`
+        /// installs nothing, for an application that sets up its own after
+        /// `init` (add [`logging::layer`](crate::logging::layer) to it for
+        /// correlated lines).
+        install_logging, install_logging: bool
+    );
+
+    /// Which log lines the subscriber `init` installs writes, as
+    /// `tracing_subscriber::EnvFilter` directives (`info,hyper=warn,my_crate::db=debug`).
+    /// A directive that does not parse is a `ConfigError`. Env: `RUST_LOG`
+    /// (where bad directives are skipped, with a warning); default `info`.
+    ///
+    /// ```
+    /// let config = aios_tracing::TracingSdk::builder("svc")
+    ///     .log_filter("info,hyper=warn")
+    ///     .resolve()?;
+    /// assert_eq!(config.log_filter, "info,hyper=warn");
+    /// # Ok::<(), aios_tracing::ConfigError>(())
+    /// ```
+    pub fn log_filter(mut self, directives: impl Into<String>) -> Self {
+        self.given.log_filter = Some(directives.into());
+        self
+    }
+
+    setter!(
         /// Turn the whole SDK into a no-op. Env: `OTEL_SDK_DISABLED`.
         disabled, disabled: bool
     );
@@ -273,6 +308,27 @@ impl TracingSdkBuilder {
             .extend(attributes.into_iter().map(|(k, v)| KeyValue::new(k, v)));
         self
     }
+
+    /// The service's version, exported as `service.version`; wins over the
+    /// same key in `resource_attributes` and `OTEL_RESOURCE_ATTRIBUTES`.
+    ///
+    /// ```
+    /// let config = aios_tracing::TracingSdk::builder("svc")
+    ///     .service_version(env!("CARGO_PKG_VERSION"))
+    ///     .resolve()?;
+    /// assert_eq!(config.service_version.as_deref(), Some(env!("CARGO_PKG_VERSION")));
+    /// # Ok::<(), aios_tracing::ConfigError>(())
+    /// ```
+    pub fn service_version(mut self, version: impl Into<String>) -> Self {
+        self.given.service_version = Some(version.into());
+        self
+    }
+
+    setter!(
+        /// Which resource detectors run at `init` (default: all; see
+        /// [`ResourceDetectors`]). Env: `AIOS_TRACING_RESOURCE_DETECTORS`.
+        resource_detectors, resource_detectors: ResourceDetectors
+    );
 
     /// PEM file of extra CA certificates to trust for the collector.
     /// Env: `OTEL_EXPORTER_OTLP_CERTIFICATE`.
@@ -357,11 +413,17 @@ impl TracingSdkBuilder {
     /// Works with or without an async runtime: the exporter runs on its own
     /// thread. Errors name the setting and quote the value.
     pub fn init(self) -> Result<TracingSdk, ConfigError> {
+        self.init_with_sinks(Vec::new())
+    }
+
+    /// [`init`](Self::init), with `sinks` after the configured exporters.
+    pub(crate) fn init_with_sinks(self, sinks: Vec<Starter>) -> Result<TracingSdk, ConfigError> {
         let config = self.resolve()?;
         TracingSdk::start(
             config,
             #[cfg(feature = "tracing-bridge")]
             self.instrumentations,
+            sinks,
         )
     }
 }

@@ -1,11 +1,12 @@
 //! What a [`TracingSdk`] does: start (from a resolved configuration),
 //! make spans, propagate, report, flush and shut down.
 
-use super::{active, build, TracingSdk, TracingSdkBuilder};
+use super::{active, build, startup, TracingSdk, TracingSdkBuilder};
 use crate::config::Config;
 use crate::error::{ConfigError, ShutdownError};
 use crate::pipeline::{ExportStats, Incomplete};
 use crate::propagation::{self, Carrier};
+use crate::sink::Starter;
 use crate::span::{Span, SpanBuilder};
 use opentelemetry::trace::{Link, TracerProvider as _};
 use opentelemetry::Context;
@@ -50,24 +51,13 @@ impl TracingSdk {
         #[cfg(feature = "tracing-bridge")] instrumentations: Option<
             crate::bridge::Instrumentations,
         >,
+        extra_sinks: Vec<Starter>,
     ) -> Result<TracingSdk, ConfigError> {
         opentelemetry::global::set_text_map_propagator(propagation::composite(&config.propagation));
 
-        #[cfg(any(feature = "logging", feature = "tracing-bridge"))]
-        if !config.disabled {
-            crate::subscriber::install_if_absent(crate::subscriber::Wanted {
-                log_correlation: config.logging_correlation,
-                #[cfg(feature = "tracing-bridge")]
-                bridge: instrumentations,
-            });
-        }
-
-        // After the subscriber: so that they reach a log, if one is set up.
-        for warning in config.warnings() {
-            tracing::warn!(target: "aios_tracing", "{warning}");
-        }
-
         if config.disabled {
+            startup::announce_disabled(&config);
+            report_warnings(&config);
             // Nothing sampled: spans cost a context lookup.
             let (provider, tracer) = build::disabled(&config);
             return Ok(TracingSdk {
@@ -79,11 +69,25 @@ impl TracingSdk {
             });
         }
 
-        let state = build::running(&config, active::next_generation())?;
+        let state = build::running(&config, active::next_generation(), extra_sinks)?;
         let provider = state.provider.clone();
         let tracer = provider.tracer_with_scope(state.spans.scope.clone());
         opentelemetry::global::set_tracer_provider(provider.clone());
         active::push(Arc::clone(&state));
+
+        // Only once the SDK runs: an `init` that fails installs nothing, so
+        // the application can still set up logging its own way.
+        #[cfg(any(feature = "logging", feature = "tracing-bridge"))]
+        let logs = crate::subscriber::install(
+            &config,
+            #[cfg(feature = "tracing-bridge")]
+            instrumentations,
+        );
+        #[cfg(not(any(feature = "logging", feature = "tracing-bridge")))]
+        let logs = "installed nothing (features logging and tracing-bridge off)";
+        startup::announce(&config, &logs);
+        // After the subscriber: so that they reach a log, if one is set up.
+        report_warnings(&config);
         Ok(TracingSdk {
             config,
             provider,
@@ -233,5 +237,13 @@ impl TracingSdk {
 impl Drop for TracingSdk {
     fn drop(&mut self) {
         let _ = self.shutdown();
+    }
+}
+
+/// Logs what the configuration accepted with a warning (a bad `OTEL_*`
+/// value replaced by its default, an unknown propagator skipped, …).
+fn report_warnings(config: &Config) {
+    for warning in config.warnings() {
+        tracing::warn!(target: "aios_tracing", "{warning}");
     }
 }

@@ -8,6 +8,7 @@ pub(crate) mod active;
 mod build;
 mod builder;
 mod handle;
+mod startup;
 pub(crate) mod state;
 
 use crate::config::{Config, Given};

@@ -1,10 +1,11 @@
-//! Where exported spans go: the OTLP exporter, the console printer, and in
-//! unit tests a sink that keeps what it got. The export worker hands each
+//! Where exported spans go: the OTLP exporter, the console printer, and
+//! for tests (this crate's, and users' through [`testing`](crate::testing))
+//! a sink that keeps what it got. The export worker hands each
 //! batch to every sink on its own thread; a sink reads the records there
 //! and returns the request to send, if it has one, which the worker sends
 //! (again, after a transient failure) with the others.
 
-#[cfg(test)]
+#[cfg(any(test, feature = "testing"))]
 pub(crate) mod capture;
 pub(crate) mod console;
 #[cfg(any(feature = "grpc", feature = "http"))]

@@ -106,7 +106,7 @@ impl ReceiverBuilder {
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use aios_tracing_tests::{OtlpReceiver, SpansExt, Transport};
+/// use aios_tracing_receiver::{OtlpReceiver, SpansExt, Transport};
 ///
 /// let rx = OtlpReceiver::start(Transport::Grpc).unwrap();
 /// // ... point an exporter at rx.endpoint() and export one span ...
