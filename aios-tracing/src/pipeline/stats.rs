@@ -5,13 +5,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// A snapshot of the export counters.
 ///
 /// Every span that ended while the SDK was running is, once the queue has
-/// drained, either `exported` or `dropped`:
-/// `ended == exported + dropped + queued`.
+/// drained, `exported`, `dropped`, or (keeping failed and slow traces)
+/// `sampled_out`: `ended == exported + dropped + sampled_out + queued`.
 ///
 /// ```
 /// use aios_tracing::ExportStats;
 /// let stats = ExportStats::default();
-/// assert_eq!(stats.ended, stats.exported + stats.dropped + stats.queued);
+/// assert_eq!(stats.ended, stats.exported + stats.dropped + stats.sampled_out + stats.queued);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -45,6 +45,15 @@ pub struct ExportStats {
     /// New traces the rules and sampler picked but the cap
     /// (`max_traces_per_second`) turned away.
     pub roots_dropped_by_limit: u64,
+    /// Keeping failed and slow traces: spans recorded, then let go
+    /// because their trace was neither head-sampled, failed nor slow.
+    pub sampled_out: u64,
+    /// Keeping failed and slow traces: trees head sampling would have
+    /// dropped, exported because a span failed or the root was slow.
+    pub tail_trees_kept: u64,
+    /// Keeping failed and slow traces: trees decided before their root
+    /// ended, by their head decision, to stay within the held bytes.
+    pub tail_trees_decided_early: u64,
 }
 
 #[derive(Debug, Default)]
@@ -54,6 +63,9 @@ pub(crate) struct Counters {
     pub(crate) dropped: AtomicU64,
     pub(crate) dropped_queue_full: AtomicU64,
     pub(crate) failed_requests: AtomicU64,
+    pub(crate) sampled_out: AtomicU64,
+    pub(crate) tail_trees_kept: AtomicU64,
+    pub(crate) tail_trees_decided_early: AtomicU64,
 }
 
 impl Counters {
@@ -66,6 +78,7 @@ impl Counters {
         // `queued` appear negative.
         let exported = self.exported.load(Ordering::Acquire);
         let dropped = self.dropped.load(Ordering::Acquire);
+        let sampled_out = self.sampled_out.load(Ordering::Acquire);
         let ended = self.ended.load(Ordering::Acquire);
         ExportStats {
             ended,
@@ -73,12 +86,15 @@ impl Counters {
             dropped,
             dropped_queue_full: self.dropped_queue_full.load(Ordering::Relaxed),
             failed_requests: self.failed_requests.load(Ordering::Relaxed),
-            queued: ended.saturating_sub(exported + dropped),
+            queued: ended.saturating_sub(exported + dropped + sampled_out),
             queued_bytes: 0,
             peak_queued_bytes: 0,
             roots_sampled: 0,
             roots_dropped_by_rule: 0,
             roots_dropped_by_limit: 0,
+            sampled_out,
+            tail_trees_kept: self.tail_trees_kept.load(Ordering::Relaxed),
+            tail_trees_decided_early: self.tail_trees_decided_early.load(Ordering::Relaxed),
         }
     }
 }
