@@ -266,11 +266,16 @@ fn while_the_collector_is_down_one_request_probes_it_and_the_backlog_arrives_old
     );
     let mut by_age = oldest.clone();
     by_age.sort_unstable();
+    // Sent oldest first, at most CONCURRENT_EXPORTS at a time: whatever
+    // arrives p-th was sent at most (CONCURRENT_EXPORTS - 1) places later,
+    // so no younger request can overtake by more. (An older one may
+    // arrive later than that: one slow request stays in flight while
+    // others come and go.)
     for (arrived, first_span) in oldest.iter().enumerate() {
         let rank = by_age.binary_search(first_span).unwrap();
         assert!(
-            arrived.abs_diff(rank) < CONCURRENT_EXPORTS,
-            "request {rank} by age arrived {arrived}th, more than the requests in flight allow: {oldest:?}"
+            rank < arrived + CONCURRENT_EXPORTS,
+            "request {rank} by age arrived {arrived}th, earlier than sending oldest first allows: {oldest:?}"
         );
     }
     let unique: HashSet<_> = second.spans().into_iter().map(|s| s.span_id).collect();

@@ -15,7 +15,6 @@ mod size;
 pub(crate) mod slots;
 mod staging;
 mod stats;
-#[allow(dead_code)] // Wired into the worker with the outage changes.
 mod tail;
 mod worker;
 
@@ -24,6 +23,7 @@ pub(crate) use intake::submit;
 #[cfg(test)]
 pub(crate) use intake::LOCAL_BATCH;
 pub use stats::ExportStats;
+pub(crate) use tail::TailSettings;
 pub(crate) use worker::WorkerSettings;
 
 use crate::data::SpanRecord;
@@ -60,6 +60,7 @@ impl PipelineSettings {
                 scheduled_delay,
                 max_concurrent_exports: 1,
                 max_export_wait: Duration::from_secs(300),
+                tail: None,
             },
         }
     }

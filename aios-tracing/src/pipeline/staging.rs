@@ -1,18 +1,26 @@
 //! The batches the worker took off the queue and has not encoded yet, and
-//! the reading of their records by the sinks, a request's worth at a time.
+//! the reading of their records by the sinks, a request's worth at a time;
+//! with tail sampling on, through the tail stage first.
 
 use super::queue::{discard, Batch, Queue};
+use super::tail::{Charged, Released, Tail};
 use crate::data::SpanRecord;
 use crate::sink::{Request, Sink, SpanBatch};
 use std::collections::VecDeque;
 
 /// Batches taken off the queue, oldest first.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Staging {
     batches: VecDeque<Batch>,
     /// Spans of the front batch already encoded: a batch stays whole,
     /// slots and all, until every span in it is taken out.
     front_sent: usize,
+    /// Keeping failed and slow traces: spans of unsampled trees, held
+    /// until their roots end.
+    tail: Option<Tail>,
+    /// Spans the tail stage let through outside an export (shutdown),
+    /// for the next one.
+    released: Vec<Charged>,
 }
 
 /// What one export took: the requests the sinks made, the spans and their
@@ -22,11 +30,31 @@ pub(super) struct Taken {
     pub(super) spans: usize,
     pub(super) bytes: usize,
     pub(super) emptied: Vec<Batch>,
+    /// What the tail stage let go of or kept.
+    pub(super) tail: Released,
 }
 
 impl Staging {
+    pub(super) fn new(tail: Option<Tail>) -> Self {
+        Staging {
+            batches: VecDeque::new(),
+            front_sent: 0,
+            tail,
+            released: Vec::new(),
+        }
+    }
+
     pub(super) fn is_empty(&self) -> bool {
-        self.batches.is_empty()
+        self.batches.is_empty() && self.released.is_empty()
+    }
+
+    /// Shutdown: decides every tree the tail stage holds, whose roots
+    /// will not be seen now; the kept ones go with the next export.
+    pub(super) fn decide_held(&mut self) -> Released {
+        match &mut self.tail {
+            Some(tail) => tail.decide_all(&mut self.released),
+            None => Released::default(),
+        }
     }
 
     /// Takes everything queued (when nothing is staged).
@@ -38,6 +66,9 @@ impl Staging {
     pub(super) fn export_front(&mut self, sinks: &mut [Box<dyn Sink>], batch_size: usize) -> Taken {
         let mut records: Vec<&mut SpanRecord> = Vec::with_capacity(batch_size.min(1024));
         let (mut spans, mut bytes, mut finished) = (0, 0, 0);
+        let mut taken_out = 0;
+        let mut tail_released = Released::default();
+        let mut ready = std::mem::take(&mut self.released);
         let mut start = self.front_sent;
         for batch in &mut self.batches {
             let len = batch.len();
@@ -56,9 +87,23 @@ impl Staging {
                     .fold(0, usize::wrapping_add),
             );
             for (slot, size) in part {
-                spans += 1;
-                bytes += *size;
-                records.extend((**slot).as_mut());
+                taken_out += 1;
+                let Some(record) = (**slot).as_mut() else {
+                    spans += 1;
+                    bytes += *size;
+                    continue;
+                };
+                match &mut self.tail {
+                    Some(tail) if !record.span_context.is_sampled() => {
+                        let record = std::mem::replace(record, SpanRecord::emptied());
+                        tail_released.add(tail.accept(record, *size, &mut ready));
+                    }
+                    _ => {
+                        spans += 1;
+                        bytes += *size;
+                        records.push(record);
+                    }
+                }
             }
             if end == len {
                 finished += 1;
@@ -66,9 +111,14 @@ impl Staging {
             } else {
                 start = end;
             }
-            if spans == batch_size {
+            if taken_out == batch_size {
                 break;
             }
+        }
+        for (record, size) in &mut ready {
+            spans += 1;
+            bytes += *size;
+            records.push(record);
         }
         let requests = deliver(sinks, &mut records);
         drop(records);
@@ -78,14 +128,25 @@ impl Staging {
             spans,
             bytes,
             emptied: self.batches.drain(..finished).collect(),
+            tail: tail_released,
         }
     }
 
-    /// Empties the staging; returns the spans not encoded and their bytes.
+    /// Empties the staging (and the tail stage); returns the spans not
+    /// encoded and their bytes.
     pub(super) fn discard(&mut self) -> (u64, usize) {
-        let left = discard(&mut self.batches, self.front_sent);
+        let (mut spans, mut bytes) = discard(&mut self.batches, self.front_sent);
         self.front_sent = 0;
-        left
+        for (_, size) in self.released.drain(..) {
+            spans += 1;
+            bytes += size;
+        }
+        if let Some(tail) = &mut self.tail {
+            let (held, held_bytes) = tail.discard();
+            spans += held;
+            bytes += held_bytes;
+        }
+        (spans, bytes)
     }
 }
 

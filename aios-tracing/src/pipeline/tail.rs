@@ -5,7 +5,9 @@
 //! sampling chose it; otherwise it is let go, counted as sampled out.
 //!
 //! Held spans are bounded in bytes: past the bound the oldest trees are
-//! decided early, by their head decision, and counted. Spans of a tree
+//! decided early (kept if a span in them failed already, else by their
+//! head decision), and counted. Held spans stay charged to the queue, so
+//! its bounds cover them too. Spans of a tree
 //! already decided (a task that outlives its request) follow the
 //! decision while it is remembered.
 
@@ -22,20 +24,34 @@ pub(crate) struct TailSettings {
     pub(crate) max_held_bytes: usize,
 }
 
-/// What the stage did with the spans it let go of.
+/// A span and the bytes it holds against the queue's bound.
+pub(crate) type Charged = (SpanRecord, usize);
+
+/// What the stage did with the spans it took.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Released {
     /// Spans let go: their tree was not kept.
     pub(crate) sampled_out: u64,
+    /// The bytes those spans held.
+    pub(crate) sampled_out_bytes: usize,
     /// Trees kept because a span failed or the root was slow.
     pub(crate) trees_kept: u64,
     /// Trees decided before their root ended, to stay within the bytes.
     pub(crate) trees_decided_early: u64,
 }
 
+impl Released {
+    pub(crate) fn add(&mut self, other: Released) {
+        self.sampled_out += other.sampled_out;
+        self.sampled_out_bytes += other.sampled_out_bytes;
+        self.trees_kept += other.trees_kept;
+        self.trees_decided_early += other.trees_decided_early;
+    }
+}
+
 #[derive(Debug, Default)]
 struct Tree {
-    spans: Vec<SpanRecord>,
+    spans: Vec<Charged>,
     bytes: usize,
 }
 
@@ -73,27 +89,24 @@ impl Tail {
         &mut self,
         span: SpanRecord,
         bytes: usize,
-        ready: &mut Vec<SpanRecord>,
+        ready: &mut Vec<Charged>,
     ) -> Released {
         let mut released = Released::default();
         if span.span_context.is_sampled() {
-            ready.push(span);
+            ready.push((span, bytes));
             return released;
         }
         let trace_id = span.span_context.trace_id();
         if let Some(&keep) = self.decided.get(&trace_id) {
-            if keep {
-                ready.push(span);
-            } else {
-                released.sampled_out += 1;
-            }
+            released.add(let_go(vec![(span, bytes)], keep, ready));
             return released;
         }
         if span.parent_span_id == SpanId::INVALID || span.parent_is_remote {
-            let held = self.remove(trace_id).unwrap_or_default().spans;
+            let mut held = self.remove(trace_id).unwrap_or_default().spans;
             let keep = self.keeps(&span, &held);
+            held.push((span, bytes));
             released.trees_kept += u64::from(keep);
-            released.sampled_out += self.let_go(held, Some(span), keep, ready);
+            released.add(let_go(held, keep, ready));
             self.remember(trace_id, keep);
             return released;
         }
@@ -101,25 +114,23 @@ impl Tail {
             self.arrival.push_back(trace_id);
             Tree::default()
         });
-        tree.spans.push(span);
+        tree.spans.push((span, bytes));
         tree.bytes += bytes;
         self.held_bytes += bytes;
         while self.held_bytes > self.settings.max_held_bytes {
             let Some(oldest) = self.arrival.front().copied() else {
                 break;
             };
-            released.trees_decided_early += 1;
-            released.sampled_out += self.decide_early(oldest, ready);
+            released.add(self.decide_early(oldest, ready));
         }
         released
     }
 
-    /// Decides every held tree by its head decision (flush, shutdown).
-    pub(crate) fn decide_all(&mut self, ready: &mut Vec<SpanRecord>) -> Released {
+    /// Decides every held tree now (shutdown): its root will not be seen.
+    pub(crate) fn decide_all(&mut self, ready: &mut Vec<Charged>) -> Released {
         let mut released = Released::default();
         while let Some(oldest) = self.arrival.front().copied() {
-            released.trees_decided_early += 1;
-            released.sampled_out += self.decide_early(oldest, ready);
+            released.add(self.decide_early(oldest, ready));
         }
         released
     }
@@ -129,14 +140,26 @@ impl Tail {
         self.trees.values().map(|tree| tree.spans.len()).sum()
     }
 
+    /// Drops every held span; returns how many and their bytes.
+    pub(crate) fn discard(&mut self) -> (u64, usize) {
+        let spans = self.held() as u64;
+        let bytes = self.held_bytes;
+        self.trees.clear();
+        self.arrival.clear();
+        self.held_bytes = 0;
+        (spans, bytes)
+    }
+
     /// Whether the tree of `root`, holding `spans`, is kept whole.
-    fn keeps(&self, root: &SpanRecord, spans: &[SpanRecord]) -> bool {
-        let failed =
-            |span: &SpanRecord| matches!(span.extras_or_default().status, Status::Error { .. });
+    fn keeps(&self, root: &SpanRecord, spans: &[Charged]) -> bool {
         let slow = self.settings.keep_slower_than.is_some_and(|threshold| {
             root.end.duration_since(root.start).unwrap_or_default() > threshold
         });
-        (self.settings.keep_errors && (failed(root) || spans.iter().any(failed))) || slow
+        slow || (self.settings.keep_errors && (failed(root) || self.any_failed(spans)))
+    }
+
+    fn any_failed(&self, spans: &[Charged]) -> bool {
+        self.settings.keep_errors && spans.iter().any(|(span, _)| failed(span))
     }
 
     fn remove(&mut self, trace_id: TraceId) -> Option<Tree> {
@@ -146,27 +169,17 @@ impl Tail {
         Some(tree)
     }
 
-    /// A tree decided before its root ended: by its head decision, which
+    /// A tree decided before its root ended: kept if a span in it already
+    /// failed (the rest of it follows), else by its head decision, which
     /// for a held tree was "not sampled".
-    fn decide_early(&mut self, trace_id: TraceId, ready: &mut Vec<SpanRecord>) -> u64 {
+    fn decide_early(&mut self, trace_id: TraceId, ready: &mut Vec<Charged>) -> Released {
         let tree = self.remove(trace_id).unwrap_or_default();
-        self.let_go(tree.spans, None, false, ready)
-    }
-
-    /// Sends the spans on if `keep`; returns how many were let go.
-    fn let_go(
-        &mut self,
-        spans: Vec<SpanRecord>,
-        root: Option<SpanRecord>,
-        keep: bool,
-        ready: &mut Vec<SpanRecord>,
-    ) -> u64 {
-        let count = spans.len() as u64 + u64::from(root.is_some());
-        if !keep {
-            return count;
-        }
-        ready.extend(spans.into_iter().chain(root));
-        0
+        let keep = self.any_failed(&tree.spans);
+        self.remember(trace_id, keep);
+        let mut released = let_go(tree.spans, keep, ready);
+        released.trees_decided_early = 1;
+        released.trees_kept = u64::from(keep);
+        released
     }
 
     fn remember(&mut self, trace_id: TraceId, keep: bool) {
@@ -178,6 +191,23 @@ impl Tail {
                 self.decided.remove(&old);
             }
         }
+    }
+}
+
+fn failed(span: &SpanRecord) -> bool {
+    matches!(span.extras_or_default().status, Status::Error { .. })
+}
+
+/// Sends the spans on if `keep`, else counts them as let go.
+fn let_go(spans: Vec<Charged>, keep: bool, ready: &mut Vec<Charged>) -> Released {
+    if keep {
+        ready.extend(spans);
+        return Released::default();
+    }
+    Released {
+        sampled_out: spans.len() as u64,
+        sampled_out_bytes: spans.iter().map(|(_, bytes)| bytes).sum(),
+        ..Released::default()
     }
 }
 

@@ -11,6 +11,7 @@ use super::backlog::{Backlog, Pending};
 use super::intake::Intake;
 use super::staging::Staging;
 use super::stats::Counters;
+use super::tail::{Released, Tail, TailSettings};
 use crate::diagnostics::RateLimited;
 use crate::sink::{Request, Sink, Starter};
 use crate::transport::ExportError;
@@ -34,6 +35,8 @@ pub(crate) struct WorkerSettings {
     /// How long a request may wait for the collector, from when it was
     /// made, before its spans are dropped.
     pub(crate) max_export_wait: Duration,
+    /// Keeping failed and slow traces: the tail stage's settings.
+    pub(crate) tail: Option<TailSettings>,
 }
 
 /// What the application asks of the worker.
@@ -83,7 +86,7 @@ pub(super) async fn run(
     let mut worker = Worker {
         sinks: sinks.into_iter().map(|start| start()).collect(),
         intake,
-        staging: Staging::default(),
+        staging: Staging::new(settings.tail.map(Tail::new)),
         backlog: Backlog::new(settings.max_export_wait),
         settings,
         in_flight: JoinSet::new(),
@@ -103,6 +106,9 @@ pub(super) async fn run(
             tick || !flushes.is_empty() || shutdown.is_some() || !worker.settings.use_batch;
         worker.dispatch(draining);
         tick = false;
+        if shutdown.is_some() && worker.idle() && worker.decide_held() {
+            continue;
+        }
         if (!flushes.is_empty() || shutdown.is_some()) && worker.idle() {
             let delivered = std::mem::replace(&mut worker.all_delivered, true);
             for reply in flushes.drain(..) {
@@ -216,6 +222,7 @@ impl Worker {
     /// the spans count as exported now).
     fn export_front(&mut self, batch_size: usize) -> Option<Pending> {
         let mut taken = self.staging.export_front(&mut self.sinks, batch_size);
+        self.count_tail(taken.tail);
         // A request is charged what it holds from now on: its encoded bytes
         // and its own keeping. Never more than its spans were, so the
         // bounds still hold.
@@ -231,6 +238,30 @@ impl Worker {
             queue.settle(taken.spans, charged);
         }
         pending
+    }
+
+    /// What the tail stage did: spans let go are sampled out, and their
+    /// room in the queue is free.
+    fn count_tail(&self, released: Released) {
+        let queue = &self.intake.queue;
+        let counters = &queue.counters;
+        Counters::add(&counters.sampled_out, released.sampled_out);
+        Counters::add(&counters.tail_trees_kept, released.trees_kept);
+        Counters::add(
+            &counters.tail_trees_decided_early,
+            released.trees_decided_early,
+        );
+        if released.sampled_out > 0 {
+            queue.settle(released.sampled_out as usize, released.sampled_out_bytes);
+        }
+    }
+
+    /// Shutdown, with nothing else left to do: the trees the tail stage
+    /// still holds are decided. Whether any of them is to be sent.
+    fn decide_held(&mut self) -> bool {
+        let released = self.staging.decide_held();
+        self.count_tail(released);
+        !self.staging.is_empty()
     }
 
     fn send(&mut self, mut pending: Pending) {

@@ -8,7 +8,7 @@ use crate::error::ConfigError;
 use crate::lifecycle::sampling::{RateLimit, Sampler as FastSampler};
 use crate::lifecycle::SpanSettings;
 use crate::limits::SpanLimits;
-use crate::pipeline::{Pipeline, PipelineSettings, Processor, WorkerSettings};
+use crate::pipeline::{Pipeline, PipelineSettings, Processor, TailSettings, WorkerSettings};
 use crate::sink::console::Console;
 #[cfg(any(feature = "grpc", feature = "http"))]
 use crate::sink::otlp::{Encoding, PreparedOtlp};
@@ -138,6 +138,11 @@ fn pipeline_settings(config: &Config) -> PipelineSettings {
             scheduled_delay: config.scheduled_delay,
             max_concurrent_exports: MAX_CONCURRENT_EXPORTS,
             max_export_wait: config.max_export_wait,
+            tail: config.tail_sampling.is_on().then(|| TailSettings {
+                keep_errors: config.tail_sampling.keep_errors,
+                keep_slower_than: config.tail_sampling.keep_slower_than,
+                max_held_bytes: config.tail_sampling.max_held_bytes,
+            }),
         },
     }
 }

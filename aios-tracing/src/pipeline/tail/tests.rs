@@ -47,10 +47,10 @@ fn tail(max_held_bytes: usize) -> Tail {
     })
 }
 
-fn ids(ready: &[SpanRecord]) -> Vec<u64> {
+fn ids(ready: &[(SpanRecord, usize)]) -> Vec<u64> {
     let mut ids: Vec<u64> = ready
         .iter()
-        .map(|r| u64::from_be_bytes(r.span_context.span_id().to_bytes()))
+        .map(|(r, _)| u64::from_be_bytes(r.span_context.span_id().to_bytes()))
         .collect();
     ids.sort_unstable();
     ids
@@ -104,6 +104,7 @@ fn past_the_bytes_the_oldest_trees_are_decided_early() {
         released,
         Released {
             sampled_out: 1,
+            sampled_out_bytes: 100,
             trees_kept: 0,
             trees_decided_early: 1,
         }
@@ -112,4 +113,18 @@ fn past_the_bytes_the_oldest_trees_are_decided_early() {
     let released = tail.decide_all(&mut ready);
     assert_eq!((released.sampled_out, released.trees_decided_early), (2, 2));
     assert_eq!(tail.held(), 0);
+}
+
+#[test]
+fn a_tree_decided_early_is_kept_if_a_span_failed_already() {
+    let mut tail = tail(250);
+    let mut ready = Vec::new();
+    tail.accept(failed(span(8, 81, 80, false)), 100, &mut ready);
+    tail.accept(span(9, 91, 90, false), 100, &mut ready);
+    let released = tail.accept(span(9, 92, 90, false), 100, &mut ready);
+    assert_eq!(ids(&ready), [81], "the failed tree goes on early");
+    assert_eq!((released.trees_kept, released.trees_decided_early), (1, 1));
+    ready.clear();
+    tail.accept(span(8, 80, 0, false), 100, &mut ready);
+    assert_eq!(ids(&ready), [80], "its root follows");
 }
