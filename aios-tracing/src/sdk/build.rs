@@ -138,7 +138,7 @@ fn pipeline_settings(config: &Config) -> PipelineSettings {
             scheduled_delay: config.scheduled_delay,
             max_concurrent_exports: MAX_CONCURRENT_EXPORTS,
             max_export_wait: config.max_export_wait,
-            tail: config.tail_sampling.is_on().then(|| TailSettings {
+            tail: config.tail_sampling.is_on().then_some(TailSettings {
                 keep_errors: config.tail_sampling.keep_errors,
                 keep_slower_than: config.tail_sampling.keep_slower_than,
                 max_held_bytes: config.tail_sampling.max_held_bytes,
