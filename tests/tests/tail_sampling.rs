@@ -6,7 +6,7 @@ mod common;
 
 use aios_tracing::integrations::tower::TraceLayer;
 use aios_tracing::{trace, Protocol};
-use aios_tracing_tests::{ReceivedSpan, SpansExt, StatusCode};
+use aios_tracing_tests::{ReceivedSpan, StatusCode};
 use axum::extract::Path;
 use axum::http::StatusCode as HttpStatus;
 use axum::routing::get;
