@@ -52,10 +52,12 @@ mod stream;
 #[cfg(any(feature = "logging", feature = "tracing-bridge"))]
 mod subscriber;
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod task;
 #[cfg(test)]
 mod test_sdk;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod traced;
 mod transport;
@@ -76,6 +78,7 @@ pub use propagation::{extract_context, inject_context, inject_headers, Carrier};
 pub use sdk::{TracingSdk, TracingSdkBuilder};
 pub use span::{Scope, Span, SpanBuilder, SpanGuard};
 #[cfg(feature = "stream")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stream")))]
 pub use stream::{InstrumentedStream, StreamExt};
 
 /// The OpenTelemetry API this crate is built on, re-exported so your

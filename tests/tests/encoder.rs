@@ -121,7 +121,8 @@ fn check(spans: &[ReceivedSpan], protocol: Protocol) {
     assert_eq!(values.status.code, StatusCode::Unset);
     assert_eq!(values.kind_name(), "internal");
     assert!(values.is_root());
-    assert_eq!(values.flags, 0x101, "sampled, parent not remote");
+    // W3C Level 2: a new trace's id is random, and its flags say so (0x02).
+    assert_eq!(values.flags, 0x103, "sampled, random trace id, parent not remote");
 
     // Past the limits (128 of each): kept, and counted dropped.
     let crowded = spans.one("crowded");
@@ -143,7 +144,7 @@ fn check(spans: &[ReceivedSpan], protocol: Protocol) {
     assert_eq!(events.links.len(), 1);
     assert_eq!(events.links[0].trace_id, target.trace_id);
     assert_eq!(events.links[0].span_id, target.span_id);
-    assert_eq!(events.links[0].flags, 0x101);
+    assert_eq!(events.links[0].flags, 0x103);
 
     let ok = spans.one("ok");
     assert_eq!(ok.kind_name(), "consumer");
