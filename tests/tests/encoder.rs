@@ -122,7 +122,10 @@ fn check(spans: &[ReceivedSpan], protocol: Protocol) {
     assert_eq!(values.kind_name(), "internal");
     assert!(values.is_root());
     // W3C Level 2: a new trace's id is random, and its flags say so (0x02).
-    assert_eq!(values.flags, 0x103, "sampled, random trace id, parent not remote");
+    assert_eq!(
+        values.flags, 0x103,
+        "sampled, random trace id, parent not remote"
+    );
 
     // Past the limits (128 of each): kept, and counted dropped.
     let crowded = spans.one("crowded");

@@ -97,7 +97,8 @@ fn json_lines_parse_and_carry_the_exported_spans_ids() {
     let event = with_message(&lines, "payment accepted");
     assert_eq!(event["trace_id"], trace_id.as_str());
     assert_eq!(event["span_id"], span_id.as_str());
-    assert_eq!(event["trace_flags"], "01");
+    // Sampled, and (W3C Level 2) a random trace id: the root was made here.
+    assert_eq!(event["trace_flags"], "03");
     assert_eq!(event["order_id"], 7);
     assert_eq!(event["level"], "INFO");
     assert_eq!(event["severity_number"], 9);
