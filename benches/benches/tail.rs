@@ -26,7 +26,8 @@
 //! summary table with criterion's medians and the ratios to `ratio_0.01`
 //! closes the run.
 //!
-//! Before the criterion group, two passes outside criterion:
+//! Before the criterion group, three passes outside criterion (skipped
+//! with `TAIL_BENCH_PASSES=0`, to profile the group alone):
 //!
 //! * **counting**: 100 000 requests through each SDK, exporting real
 //!   OTLP/gRPC to the counting receiver in this process
@@ -40,7 +41,11 @@
 //!   charged to the queue, so `stats().queued_bytes / 10 000` is what the
 //!   tail stage charges per held tree (the pipeline's size estimate; its
 //!   own maps and the open roots are not in it: RSS growth is printed
-//!   next to it).
+//!   next to it);
+//! * **CPU**: 1 000 000 requests through each SDK as the criterion group
+//!   builds it, with the wall time, the application thread's CPU time and
+//!   the export thread's (10 ms ticks) per request: the gap between the
+//!   first two is time the application thread spent off its CPU.
 
 use aios_tracing::{trace, Span, TracingSdk};
 use aios_tracing_benches::proc_stats;
@@ -349,6 +354,106 @@ fn counting(fraction: f64) -> Vec<(Case, Counted)> {
 }
 
 // --------------------------------------------------------------------------
+// CPU pass
+
+/// Requests of the CPU pass, per SDK.
+const CPU_REQUESTS: u64 = 1_000_000;
+
+/// The thread id of the (one running) SDK's export thread.
+fn export_thread() -> Option<u32> {
+    let tasks = std::fs::read_dir("/proc/self/task").ok()?;
+    tasks.flatten().find_map(|task| {
+        let comm = std::fs::read_to_string(task.path().join("comm")).ok()?;
+        // `aios-tracing-export`, cut to 15 bytes by the kernel.
+        comm.starts_with("aios-tracing-ex")
+            .then(|| task.file_name().to_str()?.parse().ok())
+            .flatten()
+    })
+}
+
+/// User + system CPU time of thread `tid` of this process, at clock-tick
+/// (10 ms) resolution. (`/proc/<tid>/stat` would be the whole process's.)
+fn thread_cpu_of(tid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+    // After the parenthesised name: state is field 3, utime and stime 14 and 15.
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
+}
+
+/// Voluntary and involuntary context switches of the calling thread.
+fn context_switches() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/thread-self/status").ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        line[name.len()..].trim().parse().ok()
+    };
+    Some((
+        field("voluntary_ctxt_switches:")?,
+        field("nonvoluntary_ctxt_switches:")?,
+    ))
+}
+
+/// Application-thread and export-thread CPU per request, each SDK as the
+/// criterion group builds it (nothing sent).
+fn cpu(fraction: f64) {
+    println!();
+    println!(
+        "CPU pass: {CPU_REQUESTS} requests per SDK, pipeline without a sink (as the criterion group); the application thread's CPU (CLOCK_THREAD_CPUTIME_ID) and the export thread's (/proc, 10 ms ticks), up to the end of a flush"
+    );
+    println!();
+    println!("| case | wall ns/request | application thread CPU ns/request | export thread CPU ns/request | app thread context switches per 1000 requests (voluntary / involuntary) | flush after the loop (ms) | dropped |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for case in CASES {
+        let sdk = counting_sdk(case);
+        let _ = sdk.force_flush();
+        let tid = export_thread();
+        let export_before = tid.and_then(thread_cpu_of);
+        let before = sdk.stats();
+        let mut failing = Failing::new(fraction);
+        let switches_before = context_switches();
+        let app_before = proc_stats::thread_cpu();
+        let start = Instant::now();
+        for id in 0..CPU_REQUESTS {
+            black_box(handle(black_box(id), failing.next(), None));
+        }
+        let wall = start.elapsed();
+        let app_after = proc_stats::thread_cpu();
+        let switches_after = context_switches();
+        let flush_start = Instant::now();
+        let _ = sdk.force_flush();
+        let flush = flush_start.elapsed();
+        let export_after = tid.and_then(thread_cpu_of);
+        let after = sdk.stats();
+        sdk.shutdown().ok();
+        let per_request = |d: Duration| format!("{:.0}", d.as_nanos() as f64 / CPU_REQUESTS as f64);
+        let app = match (app_before, app_after) {
+            (Some(a), Some(b)) => per_request(b - a),
+            _ => "–".to_owned(),
+        };
+        let export = match (export_before, export_after) {
+            (Some(a), Some(b)) => per_request(b - a),
+            _ => "–".to_owned(),
+        };
+        let switches = match (switches_before, switches_after) {
+            (Some((v0, i0)), Some((v1, i1))) => {
+                let per_1000 = |n: u64| n as f64 * 1000.0 / CPU_REQUESTS as f64;
+                format!("{:.2} / {:.2}", per_1000(v1 - v0), per_1000(i1 - i0))
+            }
+            _ => "–".to_owned(),
+        };
+        println!(
+            "| {} | {} | {app} | {export} | {switches} | {:.1} | {} |",
+            case.bench,
+            per_request(wall),
+            flush.as_secs_f64() * 1000.0,
+            after.dropped - before.dropped,
+        );
+    }
+}
+
+// --------------------------------------------------------------------------
 // Held-bytes pass
 
 fn held_bytes() {
@@ -551,8 +656,12 @@ fn main() {
         .output_directory(&dir)
         .configure_from_args();
 
-    held_bytes();
-    counting(fraction);
+    // `TAIL_BENCH_PASSES=0`: the criterion group only (to profile it).
+    if std::env::var("TAIL_BENCH_PASSES").as_deref() != Ok("0") {
+        held_bytes();
+        counting(fraction);
+        cpu(fraction);
+    }
     let rows = timed(&mut criterion, fraction);
 
     criterion.final_summary();
