@@ -2,14 +2,14 @@
 //! current context (lent) rather than cloned.
 
 use super::clock;
+use super::settings::records;
 use opentelemetry::trace::{SpanId, SpanRef, TraceContextExt as _};
 use opentelemetry::Context;
 
 /// Ends `span` now.
 pub(crate) fn end(span: &SpanRef<'_>) {
-    // Spans that do not record need no end time. Sampled ones record;
-    // asking the others is a lock only for those kept to tail-decide.
-    if span.span_context().is_sampled() || span.is_recording() {
+    // Spans that do not record need no end time.
+    if records(span) {
         span.end_with_timestamp(clock::now());
     }
 }
@@ -32,7 +32,7 @@ impl Lent {
             span_id: sc.span_id(),
             // Only a recording span has anything to end; an inherited
             // handle must not reach its context's span at all.
-            ends: (sc.is_sampled() || span.is_recording()) && !inherited,
+            ends: !inherited && records(&span),
         }
     }
 

@@ -13,5 +13,5 @@ mod start;
 
 pub(crate) use end::{end, end_lent, Lent};
 pub(crate) use recording::Request;
-pub(crate) use settings::SpanSettings;
+pub(crate) use settings::{note_records_unsampled, SpanSettings};
 pub(crate) use start::{start, Parent, Started};

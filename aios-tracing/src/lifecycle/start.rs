@@ -75,10 +75,23 @@ pub(crate) fn start(
         Parent::Current { .. } => Context::map_current(|cx| settings.sampler.decide(cx)),
         Parent::Given(cx) => settings.sampler.decide(cx),
     };
-    if let Decision::Describe = decision {
-        return start_described(settings, parent, request(), attributes);
+    match decision {
+        // The common case, first and with nothing else in reach: a child
+        // of a span that is not recorded.
+        Decision::Inherit if !settings.keep_unsampled => inherit(parent),
+        Decision::Describe => start_described(settings, parent, request(), attributes),
+        decision => finish(settings, parent, decision, request, attributes),
     }
-    finish(settings, parent, decision, request, attributes)
+}
+
+/// A span that is not recorded and builds nothing: its parent's context.
+#[inline(always)]
+fn inherit(parent: Parent) -> Started {
+    match parent {
+        Parent::Current { sync_body: true } => Started::inherited(Context::new(), true),
+        Parent::Current { sync_body: false } => Started::inherited(Context::current(), true),
+        Parent::Given(cx) => Started::inherited(cx, false),
+    }
 }
 
 /// A new trace's root under sampling rules: its name, kind and attributes
@@ -125,15 +138,7 @@ fn finish(
         Decision::Unsampled(cx) if settings.keep_unsampled && held_locally(&parent) => {
             (Some(cx.span().span_context().trace_id()), false)
         }
-        Decision::Inherit | Decision::Describe => {
-            return match parent {
-                Parent::Current { sync_body: true } => Started::inherited(Context::new(), true),
-                Parent::Current { sync_body: false } => {
-                    Started::inherited(Context::current(), true)
-                }
-                Parent::Given(cx) => Started::inherited(cx, false),
-            }
-        }
+        Decision::Inherit | Decision::Describe => return inherit(parent),
         Decision::Unsampled(cx) => return Started::own(cx),
     };
     // Read again rather than cloned inside the decision: carrying a clone

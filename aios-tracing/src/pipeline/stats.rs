@@ -38,7 +38,10 @@ pub struct ExportStats {
     pub queued_bytes: u64,
     /// The most `queued_bytes` has been; never above `max_queue_bytes`.
     pub peak_queued_bytes: u64,
-    /// New traces recorded (their root spans).
+    /// New traces recorded (their root spans). The three `roots_*`
+    /// counts are kept when sampling rules or `max_traces_per_second` are
+    /// set; with the sampler alone they stay 0 (its ratio says it all, and
+    /// new traces then pay no shared counter).
     pub roots_sampled: u64,
     /// New traces not recorded: a sampling rule's ratio, or the sampler's.
     pub roots_dropped_by_rule: u64,

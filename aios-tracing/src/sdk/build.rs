@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::config::SamplingRule;
 use crate::error::ConfigError;
 use crate::lifecycle::sampling::{RateLimit, Sampler as FastSampler};
-use crate::lifecycle::SpanSettings;
+use crate::lifecycle::{self, SpanSettings};
 use crate::limits::SpanLimits;
 use crate::pipeline::{Pipeline, PipelineSettings, Processor, TailSettings, WorkerSettings};
 use crate::sink::console::Console;
@@ -67,6 +67,9 @@ pub(super) fn running(
         .with_resource(resource)
         .with_span_processor(Processor(Arc::clone(&pipeline)))
         .build();
+    if config.tail_sampling.is_on() {
+        lifecycle::note_records_unsampled();
+    }
     Ok(Arc::new(SdkState {
         spans: Box::leak(Box::new(SpanSettings {
             generation,

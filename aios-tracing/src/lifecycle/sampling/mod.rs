@@ -89,7 +89,7 @@ impl Sampler {
 
     /// Decides for a child of `parent`, or asks for the candidate when
     /// rules must look at a new trace.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn decide(&self, parent: &Context) -> Decision {
         if parent.is_telemetry_suppressed() {
             return Decision::Inherit;
@@ -97,11 +97,7 @@ impl Sampler {
         let span = parent.span();
         let sc = span.span_context();
         if !sc.is_valid() {
-            return if self.rules.is_empty() {
-                self.decide_root(parent, &Candidate::UNDESCRIBED)
-            } else {
-                Decision::Describe
-            };
+            return self.decide_new_trace(parent);
         }
         if self.parent_based {
             return if sc.is_sampled() {
@@ -110,7 +106,26 @@ impl Sampler {
                 Decision::Inherit
             };
         }
-        // Deciding for every span: the parent's trace id, this ratio.
+        self.decide_by_trace_id(parent, sc)
+    }
+
+    #[inline(never)]
+    fn decide_new_trace(&self, parent: &Context) -> Decision {
+        if !self.rules.is_empty() {
+            Decision::Describe
+        } else if self.limit.is_some() {
+            self.decide_root(parent, &Candidate::UNDESCRIBED)
+        } else {
+            // The ratio alone: nothing to count that the ratio does not
+            // already say, and no shared counter on every new trace.
+            decide_root(parent, self.ratio)
+        }
+    }
+
+    /// Deciding for every span, not following the parent: the parent's
+    /// trace id, this ratio.
+    #[cold]
+    fn decide_by_trace_id(&self, parent: &Context, sc: &SpanContext) -> Decision {
         if self.ratio >= 1.0 || (self.ratio > 0.0 && ratio_samples(sc.trace_id(), self.ratio)) {
             return Decision::Record(None);
         }
