@@ -17,6 +17,7 @@ mod data;
 mod diagnostics;
 mod error;
 mod future;
+mod headers;
 #[cfg(any(
     feature = "tower",
     feature = "reqwest",
@@ -71,10 +72,11 @@ pub use config::{
 pub use current::link_current_span;
 pub use error::{ConfigError, ConfigWarning, ShutdownError, Source};
 pub use future::{FutureExt, Instrumented};
+pub use headers::{extract_context, inject_context, inject_headers};
 pub use limits::SpanLimits;
 pub use pipeline::ExportStats;
 pub use polled::CANCELLED_ATTRIBUTE;
-pub use propagation::{extract_context, inject_context, inject_headers, Carrier};
+pub use propagation::Carrier;
 pub use sdk::{TracingSdk, TracingSdkBuilder};
 pub use span::{Scope, Span, SpanBuilder, SpanGuard};
 #[cfg(feature = "stream")]

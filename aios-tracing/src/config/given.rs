@@ -4,7 +4,7 @@
 use super::env::Vars;
 use super::protocol::{Compression, Protocol};
 use super::redact;
-use super::sampling::Sampler;
+use super::sampler::Sampler;
 use super::sampling_rules::SamplingRule;
 use super::{LogFormat, ResourceDetectors};
 use opentelemetry::KeyValue;

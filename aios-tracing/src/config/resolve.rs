@@ -6,7 +6,7 @@ use super::given::Given;
 use super::Config;
 use super::{
     batching, exporter, features, limits, logging, precedence, propagation, proxy, resource,
-    sampling, sampling_rules, tail, tls,
+    sampling, tail, tls,
 };
 use crate::error::ConfigError;
 use crate::transport::tls::TlsMaterial;
@@ -47,8 +47,8 @@ pub(crate) fn resolve(b: &Given) -> Result<Config, ConfigError> {
         headers: exporter.headers,
         sampling_ratio: sampler.root_ratio(),
         sampler,
-        sampling_rules: sampling_rules::rules(b, &env)?,
-        max_traces_per_second: sampling_rules::traces_per_second(b, &env)?,
+        sampling_rules: sampling::rules(b, &env)?,
+        max_traces_per_second: sampling::traces_per_second(b, &env)?,
         tail_sampling: tail::resolve(b, &env)?,
         use_batch: batching.use_batch,
         console: exporter.console,

@@ -1,77 +1,14 @@
 //! The sampling group: which new traces are recorded, by the builder or
-//! `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG`.
+//! `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG`; sampling rules and
+//! the cap on new traces, by the builder or `AIOS_TRACING_SAMPLING_RULES` /
+//! `AIOS_TRACING_TRACES_PER_SECOND`.
 
 use super::env::Environment;
 use super::given::Given;
-use super::precedence::{lookup, reject, Raw};
+use super::precedence::{self, lookup, reject, Origin, Raw};
+use super::sampler::Sampler;
+use super::sampling_rules::SamplingRule;
 use crate::error::ConfigError;
-use std::fmt;
-
-/// The OpenTelemetry samplers, as `OTEL_TRACES_SAMPLER` names them.
-///
-/// A parent-based sampler follows the parent's decision for child spans
-/// and applies its root sampler to new traces; the others decide for
-/// every span. The default is `ParentBasedAlwaysOn`.
-///
-/// ```
-/// use aios_tracing::{Sampler, TracingSdk};
-/// let config = TracingSdk::builder("svc")
-///     .sampler(Sampler::ParentBasedTraceIdRatio(0.25))
-///     .environment(std::iter::empty::<(String, String)>())
-///     .resolve()?;
-/// assert_eq!(config.sampler, Sampler::ParentBasedTraceIdRatio(0.25));
-/// # Ok::<(), aios_tracing::ConfigError>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[non_exhaustive]
-pub enum Sampler {
-    /// Record every span.
-    AlwaysOn,
-    /// Record no span.
-    AlwaysOff,
-    /// Record a span when its trace id falls within the ratio.
-    TraceIdRatio(f64),
-    /// Follow the parent; record every new trace.
-    ParentBasedAlwaysOn,
-    /// Follow the parent; record no new trace.
-    ParentBasedAlwaysOff,
-    /// Follow the parent; record new traces at the ratio.
-    ParentBasedTraceIdRatio(f64),
-}
-
-impl Sampler {
-    /// The ratio of new traces recorded: 1 or 0 for the fixed samplers.
-    pub fn root_ratio(&self) -> f64 {
-        match self {
-            Sampler::AlwaysOn | Sampler::ParentBasedAlwaysOn => 1.0,
-            Sampler::AlwaysOff | Sampler::ParentBasedAlwaysOff => 0.0,
-            Sampler::TraceIdRatio(ratio) | Sampler::ParentBasedTraceIdRatio(ratio) => *ratio,
-        }
-    }
-
-    /// Whether child spans follow their parent's decision.
-    pub fn is_parent_based(&self) -> bool {
-        matches!(
-            self,
-            Sampler::ParentBasedAlwaysOn
-                | Sampler::ParentBasedAlwaysOff
-                | Sampler::ParentBasedTraceIdRatio(_)
-        )
-    }
-}
-
-impl fmt::Display for Sampler {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Sampler::AlwaysOn => f.write_str("always_on"),
-            Sampler::AlwaysOff => f.write_str("always_off"),
-            Sampler::TraceIdRatio(r) => write!(f, "traceidratio ({r})"),
-            Sampler::ParentBasedAlwaysOn => f.write_str("parentbased_always_on"),
-            Sampler::ParentBasedAlwaysOff => f.write_str("parentbased_always_off"),
-            Sampler::ParentBasedTraceIdRatio(r) => write!(f, "parentbased_traceidratio ({r})"),
-        }
-    }
-}
 
 const DEFAULT: Sampler = Sampler::ParentBasedAlwaysOn;
 const NAMES: &str = "one of always_on, always_off, traceidratio, parentbased_always_on, \
@@ -128,4 +65,51 @@ pub(super) fn resolve(b: &Given, env: &Environment) -> Result<Sampler, ConfigErr
         )?
         .map_or(1.0, |(ratio, _)| ratio);
     Ok(with_ratio(ratio))
+}
+
+const EXPECTED: &str = "rules like `name=GET /health:0;http.route=/admin/*:1;*:0.01` \
+     (conditions name=, kind= or ATTRIBUTE=, joined with `,`; a ratio within 0.0..=1.0)";
+
+/// The rules: the builder's, else the variable's (an error quoting the
+/// rule it could not read).
+pub(super) fn rules(b: &Given, env: &Environment) -> Result<Vec<SamplingRule>, ConfigError> {
+    let Some(found) = lookup(
+        b.sampling_rules.clone(),
+        "sampling_rules",
+        env,
+        &["AIOS_TRACING_SAMPLING_RULES"],
+    ) else {
+        return Ok(Vec::new());
+    };
+    let rules = match found.raw {
+        Raw::Given(rules) => rules,
+        Raw::Text(text) => {
+            SamplingRule::parse_list(&text).map_err(|bad| found.origin.invalid(EXPECTED, bad))?
+        }
+    };
+    if let Some(bad) = rules.iter().find(|rule| !(0.0..=1.0).contains(&rule.ratio)) {
+        return Err(Origin::builder("sampling_rules").invalid(EXPECTED, bad.to_string()));
+    }
+    Ok(rules)
+}
+
+/// The cap on new traces per second, if any.
+pub(super) fn traces_per_second(b: &Given, env: &Environment) -> Result<Option<f64>, ConfigError> {
+    let Some(found) = lookup(
+        b.max_traces_per_second,
+        "max_traces_per_second",
+        env,
+        &["AIOS_TRACING_TRACES_PER_SECOND"],
+    ) else {
+        return Ok(None);
+    };
+    const POSITIVE: &str = "a number of traces per second above 0";
+    let parsed = found.parse(env, |t| t.parse().ok(), POSITIVE, "no cap")?;
+    match parsed {
+        Some((rate, origin)) if !(rate > 0.0 && rate.is_finite()) => {
+            precedence::reject(env, origin, POSITIVE, &rate.to_string(), "no cap")?;
+            Ok(None)
+        }
+        parsed => Ok(parsed.map(|(rate, _)| rate)),
+    }
 }

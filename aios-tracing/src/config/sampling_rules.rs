@@ -1,10 +1,6 @@
-//! Sampling rules and the cap on new traces, from the builder or
-//! `AIOS_TRACING_SAMPLING_RULES` / `AIOS_TRACING_TRACES_PER_SECOND`.
+//! A sampling rule for new traces, and its one-line syntax
+//! (`AIOS_TRACING_SAMPLING_RULES`).
 
-use super::env::Environment;
-use super::given::Given;
-use super::precedence::{self, lookup, Origin, Raw};
-use crate::error::ConfigError;
 use crate::lifecycle::sampling::{Condition, Glob, Rule};
 use opentelemetry::trace::SpanKind;
 use std::fmt;
@@ -34,7 +30,7 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq)]
 pub struct SamplingRule {
     conditions: Vec<Condition>,
-    ratio: f64,
+    pub(super) ratio: f64,
 }
 
 impl SamplingRule {
@@ -138,53 +134,6 @@ impl fmt::Display for SamplingRule {
             }
         }
         write!(f, ":{}", self.ratio)
-    }
-}
-
-const EXPECTED: &str = "rules like `name=GET /health:0;http.route=/admin/*:1;*:0.01` \
-     (conditions name=, kind= or ATTRIBUTE=, joined with `,`; a ratio within 0.0..=1.0)";
-
-/// The rules: the builder's, else the variable's (an error quoting the
-/// rule it could not read).
-pub(super) fn rules(b: &Given, env: &Environment) -> Result<Vec<SamplingRule>, ConfigError> {
-    let Some(found) = lookup(
-        b.sampling_rules.clone(),
-        "sampling_rules",
-        env,
-        &["AIOS_TRACING_SAMPLING_RULES"],
-    ) else {
-        return Ok(Vec::new());
-    };
-    let rules = match found.raw {
-        Raw::Given(rules) => rules,
-        Raw::Text(text) => {
-            SamplingRule::parse_list(&text).map_err(|bad| found.origin.invalid(EXPECTED, bad))?
-        }
-    };
-    if let Some(bad) = rules.iter().find(|rule| !(0.0..=1.0).contains(&rule.ratio)) {
-        return Err(Origin::builder("sampling_rules").invalid(EXPECTED, bad.to_string()));
-    }
-    Ok(rules)
-}
-
-/// The cap on new traces per second, if any.
-pub(super) fn traces_per_second(b: &Given, env: &Environment) -> Result<Option<f64>, ConfigError> {
-    let Some(found) = lookup(
-        b.max_traces_per_second,
-        "max_traces_per_second",
-        env,
-        &["AIOS_TRACING_TRACES_PER_SECOND"],
-    ) else {
-        return Ok(None);
-    };
-    const POSITIVE: &str = "a number of traces per second above 0";
-    let parsed = found.parse(env, |t| t.parse().ok(), POSITIVE, "no cap")?;
-    match parsed {
-        Some((rate, origin)) if !(rate > 0.0 && rate.is_finite()) => {
-            precedence::reject(env, origin, POSITIVE, &rate.to_string(), "no cap")?;
-            Ok(None)
-        }
-        parsed => Ok(parsed.map(|(rate, _)| rate)),
     }
 }
 

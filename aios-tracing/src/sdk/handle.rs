@@ -131,7 +131,7 @@ impl TracingSdk {
             Some(state) => {
                 propagation::inject_with(&state.propagator, &Context::current(), &mut carrier)
             }
-            None => propagation::inject_context(&Context::current(), &mut carrier),
+            None => crate::inject_context(&Context::current(), &mut carrier),
         }
         carrier
     }
@@ -141,7 +141,7 @@ impl TracingSdk {
     pub fn extract_context<C: Carrier + ?Sized>(&self, carrier: &C) -> Context {
         match &self.state {
             Some(state) => propagation::extract_with(&state.propagator, carrier),
-            None => propagation::extract_context(carrier),
+            None => crate::extract_context(carrier),
         }
     }
 

@@ -2,7 +2,7 @@
 //! encoded (protobuf or JSON); this module only knows its content type.
 
 use super::outcome::{self, Delivered, ExportError};
-use super::Proxy;
+use super::proxy::Proxy;
 use http::header::{HeaderMap, CONTENT_ENCODING, CONTENT_TYPE};
 use std::time::Duration;
 

@@ -18,6 +18,8 @@ mod grpc;
 mod http;
 pub(crate) mod outcome;
 #[cfg(any(feature = "grpc", feature = "http"))]
+mod proxy;
+#[cfg(any(feature = "grpc", feature = "http"))]
 mod retry;
 pub(crate) mod tls;
 
@@ -28,6 +30,8 @@ use bytes::Bytes;
 #[cfg(any(feature = "grpc", feature = "http"))]
 pub(crate) use outcome::Delivered;
 pub(crate) use outcome::ExportError;
+#[cfg(any(feature = "grpc", feature = "http"))]
+pub(crate) use proxy::Proxy;
 #[cfg(any(feature = "grpc", feature = "http"))]
 use std::time::Duration;
 #[cfg(any(feature = "grpc", feature = "http"))]
@@ -47,15 +51,6 @@ pub(crate) struct Settings {
     /// An HTTP proxy for the HTTP transport.
     #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) proxy: Option<Proxy>,
-}
-
-/// An HTTP proxy, and the hosts reached without it.
-#[cfg(any(feature = "grpc", feature = "http"))]
-#[cfg_attr(not(feature = "http"), allow(dead_code))]
-#[derive(Debug, Clone)]
-pub(crate) struct Proxy {
-    pub(crate) url: String,
-    pub(crate) no_proxy: String,
 }
 
 /// The wire protocol.
