@@ -37,6 +37,7 @@
 //! are printed, and a summary table (criterion's median) closes the run.
 
 use aios_tracing::{Span as AiosSpan, TracingSdk};
+use aios_tracing_benches::criterion_results::{median_ns, output_directory};
 use aios_tracing_benches::proc_stats;
 use aios_tracing_benches::sink::Sink;
 use aios_tracing_benches::CountingExporter;
@@ -49,7 +50,6 @@ use opentelemetry_sdk::trace::{
     Sampler, SamplingResult, SdkTracer, SdkTracerProvider, ShouldSample,
 };
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -724,28 +724,6 @@ fn sampling(sampled: bool) -> &'static str {
     } else {
         "unsampled"
     }
-}
-
-/// Where criterion writes its results; set explicitly so the summary can read them.
-fn output_directory() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return PathBuf::from(home);
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")));
-    target.join("criterion")
-}
-
-/// Criterion's median estimate (ns) for `group/bench`, from its `estimates.json`.
-fn median_ns(dir: &std::path::Path, group: &str, bench: &str) -> Option<f64> {
-    let path = dir
-        .join(group)
-        .join(bench)
-        .join("new")
-        .join("estimates.json");
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    json["median"]["point_estimate"].as_f64()
 }
 
 fn summary(rows: &[Row], dir: &std::path::Path) {

@@ -48,12 +48,13 @@
 //!   first two is time the application thread spent off its CPU.
 
 use aios_tracing::{trace, Span, TracingSdk};
+use aios_tracing_benches::criterion_results::{median_ns, output_directory};
 use aios_tracing_benches::proc_stats;
 use aios_tracing_benches::sink::Sink;
 use criterion::Criterion;
 use std::cell::Cell;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Spans per request: the root and its three children.
@@ -587,28 +588,6 @@ fn timed(criterion: &mut Criterion, fraction: f64) -> Vec<Row> {
     }
     group.finish();
     rows
-}
-
-/// Where criterion writes its results; set explicitly so the summary can read them.
-fn output_directory() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return PathBuf::from(home);
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")));
-    target.join("criterion")
-}
-
-/// Criterion's median estimate (ns) for `group/bench`, from its `estimates.json`.
-fn median_ns(dir: &Path, group: &str, bench: &str) -> Option<f64> {
-    let path = dir
-        .join(group)
-        .join(bench)
-        .join("new")
-        .join("estimates.json");
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    json["median"]["point_estimate"].as_f64()
 }
 
 fn summary(rows: &[Row], dir: &Path, fraction: f64) {

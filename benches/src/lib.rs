@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod criterion_results;
 pub mod orders;
 pub mod proc_stats;
 pub mod sink;
