@@ -71,14 +71,24 @@ pub(crate) fn start(
             Parent::Given(cx) => cx,
         }));
     };
-    let decision = match &parent {
-        Parent::Current { .. } => Context::map_current(|cx| settings.sampler.decide(cx)),
-        Parent::Given(cx) => settings.sampler.decide(cx),
+    let sampler = &settings.sampler;
+    let by_parent = match &parent {
+        Parent::Current { .. } => Context::map_current(|cx| sampler.follows_parent(cx)),
+        Parent::Given(cx) => sampler.follows_parent(cx),
     };
-    match decision {
+    let decision = match by_parent {
         // The common case, first and with nothing else in reach: a child
         // of a span that is not recorded.
-        Decision::Inherit if !settings.keep_unsampled => inherit(parent),
+        Some(false) if !settings.keep_unsampled => return inherit(parent),
+        Some(false) => Decision::Inherit,
+        Some(true) => Decision::Record(None),
+        None => match &parent {
+            Parent::Current { .. } => Context::map_current(|cx| sampler.decide(cx)),
+            Parent::Given(cx) => sampler.decide(cx),
+        },
+    };
+    match decision {
+        Decision::Unsampled(cx) if !settings.keep_unsampled => Started::own(cx),
         Decision::Describe => start_described(settings, parent, request(), attributes),
         decision => finish(settings, parent, decision, request, attributes),
     }

@@ -87,9 +87,23 @@ impl Sampler {
         }
     }
 
+    /// The decision when the parent makes it (a parent-based sampler under
+    /// a valid parent, or telemetry suppressed): whether the span is
+    /// recorded. `None`: [`decide`](Self::decide) must. Cheap enough to be
+    /// inlined where the current context is read, which most spans of a
+    /// service (children of a request's span) need and no more.
+    #[inline(always)]
+    pub(crate) fn follows_parent(&self, parent: &Context) -> Option<bool> {
+        if parent.is_telemetry_suppressed() {
+            return Some(false);
+        }
+        let span = parent.span();
+        let sc = span.span_context();
+        (self.parent_based && sc.is_valid()).then(|| sc.is_sampled())
+    }
+
     /// Decides for a child of `parent`, or asks for the candidate when
     /// rules must look at a new trace.
-    #[inline(always)]
     pub(crate) fn decide(&self, parent: &Context) -> Decision {
         if parent.is_telemetry_suppressed() {
             return Decision::Inherit;
