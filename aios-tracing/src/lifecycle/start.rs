@@ -80,11 +80,10 @@ pub(crate) fn start(
         // The common case, first and with nothing else in reach: a child
         // of a span that is not recorded.
         Some(false) if !settings.keep_unsampled => return inherit(parent),
-        Some(false) => Decision::Inherit,
-        Some(true) => Decision::Record(None),
+        Some(sampled) => Decision::following(sampled),
         None => match &parent {
-            Parent::Current { .. } => Context::map_current(|cx| sampler.decide(cx)),
-            Parent::Given(cx) => sampler.decide(cx),
+            Parent::Current { .. } => Context::map_current(|cx| sampler.decide_unfollowed(cx)),
+            Parent::Given(cx) => sampler.decide_unfollowed(cx),
         },
     };
     match decision {

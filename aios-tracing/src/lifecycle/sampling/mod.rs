@@ -46,6 +46,18 @@ pub(crate) enum Decision {
     Describe,
 }
 
+impl Decision {
+    /// The parent's decision, followed.
+    #[inline(always)]
+    pub(crate) fn following(sampled: bool) -> Decision {
+        if sampled {
+            Decision::Record(None)
+        } else {
+            Decision::Inherit
+        }
+    }
+}
+
 /// `TraceIdRatioBased`'s rule, as the SDK computes it, so both agree.
 fn ratio_samples(trace_id: TraceId, ratio: f64) -> bool {
     let bound = (ratio.max(0.0) * (1u64 << 63) as f64) as u64;
@@ -103,22 +115,23 @@ impl Sampler {
     }
 
     /// Decides for a child of `parent`, or asks for the candidate when
-    /// rules must look at a new trace.
+    /// rules must look at a new trace: what `lifecycle::start` does in two
+    /// steps, so that most spans stop at the first.
+    #[cfg(test)]
     pub(crate) fn decide(&self, parent: &Context) -> Decision {
-        if parent.is_telemetry_suppressed() {
-            return Decision::Inherit;
+        match self.follows_parent(parent) {
+            Some(sampled) => Decision::following(sampled),
+            None => self.decide_unfollowed(parent),
         }
+    }
+
+    /// The decision [`follows_parent`](Self::follows_parent) leaves open:
+    /// a new trace, or a sampler that decides for every span.
+    pub(crate) fn decide_unfollowed(&self, parent: &Context) -> Decision {
         let span = parent.span();
         let sc = span.span_context();
         if !sc.is_valid() {
             return self.decide_new_trace(parent);
-        }
-        if self.parent_based {
-            return if sc.is_sampled() {
-                Decision::Record(None)
-            } else {
-                Decision::Inherit
-            };
         }
         self.decide_by_trace_id(parent, sc)
     }
