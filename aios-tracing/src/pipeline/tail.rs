@@ -53,6 +53,8 @@ impl Released {
 struct Tree {
     spans: Vec<Charged>,
     bytes: usize,
+    /// Its place in `arrival`.
+    arrived: u64,
 }
 
 /// Decisions remembered for late spans of a decided tree.
@@ -62,8 +64,12 @@ const REMEMBERED: usize = 4096;
 pub(crate) struct Tail {
     settings: TailSettings,
     trees: HashMap<TraceId, Tree>,
-    /// Trees in the order their first span arrived, for deciding early.
-    arrival: VecDeque<TraceId>,
+    /// Trees in the order their first span arrived, for deciding early,
+    /// with their place in it. A tree decided is left in it (removing it
+    /// would scan the queue at every root's end) and skipped when it
+    /// comes up: an entry counts only while its tree's `arrived` matches.
+    arrival: VecDeque<(TraceId, u64)>,
+    arrived: u64,
     held_bytes: usize,
     decided: HashMap<TraceId, bool>,
     decided_order: VecDeque<TraceId>,
@@ -75,6 +81,7 @@ impl Tail {
             settings,
             trees: HashMap::new(),
             arrival: VecDeque::new(),
+            arrived: 0,
             held_bytes: 0,
             decided: HashMap::new(),
             decided_order: VecDeque::new(),
@@ -111,14 +118,18 @@ impl Tail {
             return released;
         }
         let tree = self.trees.entry(trace_id).or_insert_with(|| {
-            self.arrival.push_back(trace_id);
-            Tree::default()
+            self.arrived += 1;
+            self.arrival.push_back((trace_id, self.arrived));
+            Tree {
+                arrived: self.arrived,
+                ..Tree::default()
+            }
         });
         tree.spans.push((span, bytes));
         tree.bytes += bytes;
         self.held_bytes += bytes;
         while self.held_bytes > self.settings.max_held_bytes {
-            let Some(oldest) = self.arrival.front().copied() else {
+            let Some(oldest) = self.oldest() else {
                 break;
             };
             released.add(self.decide_early(oldest, ready));
@@ -129,7 +140,7 @@ impl Tail {
     /// Decides every held tree now (shutdown): its root will not be seen.
     pub(crate) fn decide_all(&mut self, ready: &mut Vec<Charged>) -> Released {
         let mut released = Released::default();
-        while let Some(oldest) = self.arrival.front().copied() {
+        while let Some(oldest) = self.oldest() {
             released.add(self.decide_early(oldest, ready));
         }
         released
@@ -155,7 +166,7 @@ impl Tail {
         let slow = self.settings.keep_slower_than.is_some_and(|threshold| {
             root.end.duration_since(root.start).unwrap_or_default() > threshold
         });
-        slow || (self.settings.keep_errors && (failed(root) || self.any_failed(spans)))
+        slow || (self.settings.keep_errors && failed(root)) || self.any_failed(spans)
     }
 
     fn any_failed(&self, spans: &[Charged]) -> bool {
@@ -165,8 +176,24 @@ impl Tail {
     fn remove(&mut self, trace_id: TraceId) -> Option<Tree> {
         let tree = self.trees.remove(&trace_id)?;
         self.held_bytes -= tree.bytes;
-        self.arrival.retain(|id| *id != trace_id);
+        // Entries of decided trees are dropped as they reach the front;
+        // when they outnumber the live ones, all at once.
+        if self.arrival.len() > 2 * self.trees.len() + 64 {
+            let trees = &self.trees;
+            self.arrival.retain(|entry| holds(trees, entry));
+        }
         Some(tree)
+    }
+
+    /// The tree held longest.
+    fn oldest(&mut self) -> Option<TraceId> {
+        while let Some(entry) = self.arrival.front() {
+            if holds(&self.trees, entry) {
+                return Some(entry.0);
+            }
+            self.arrival.pop_front();
+        }
+        None
     }
 
     /// A tree decided before its root ended: kept if a span in it already
@@ -192,6 +219,13 @@ impl Tail {
             }
         }
     }
+}
+
+/// Whether `arrival`'s entry is a tree still held.
+fn holds(trees: &HashMap<TraceId, Tree>, (trace_id, arrived): &(TraceId, u64)) -> bool {
+    trees
+        .get(trace_id)
+        .is_some_and(|tree| tree.arrived == *arrived)
 }
 
 fn failed(span: &SpanRecord) -> bool {
